@@ -30,7 +30,8 @@ PATCH_MARK = "/*portal:segment-fix*/"
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     jieba.setLogLevel(60)
-    jieba.load_userdict(str(USER_DICT))
+    with USER_DICT.open("rb") as userdict:
+        jieba.load_userdict(userdict)
     return config
 
 

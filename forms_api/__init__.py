@@ -1,0 +1,1 @@
+"""心育驿站 forms API: one process serving the built site and the JSON API."""

@@ -1,0 +1,71 @@
+"""The ASGI application: the built site at `/`, the JSON API at `/api`."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from forms_api.accesslog import AccessLogMiddleware
+from forms_api.errors import EXCEPTION_HANDLERS
+from forms_api.modules import load_modules
+from forms_api.security import SecurityHeadersMiddleware, content_security_policy, inline_script_hashes
+from forms_api.settings import Settings
+
+
+class SiteNotBuilt(RuntimeError):
+    """The static site is missing: `portal build` has not been run."""
+
+
+async def health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def modules(request: Request) -> JSONResponse:
+    items = [m.summary() for m in request.app.state.modules.values()]
+    return JSONResponse({"items": items})
+
+
+def api_routes() -> list[BaseRoute]:
+    return [
+        Route("/health", health, methods=["GET"]),
+        Route("/modules", modules, methods=["GET"]),
+    ]
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Build the whole portal from its settings; nothing is read from the environment here."""
+    site_dir = settings.site_dir
+    if not (site_dir / "index.html").is_file():
+        raise SiteNotBuilt(f"No built site in {site_dir}: run `portal build` first.")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+
+    api = Starlette(routes=api_routes(), exception_handlers=EXCEPTION_HANDLERS)
+    api.state.settings = settings
+    api.state.modules = load_modules(settings.content_dir)
+
+    app = Starlette(
+        routes=[
+            Mount("/api", app=api),
+            Mount("/", app=StaticFiles(directory=site_dir, html=True)),
+        ],
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            Middleware(SecurityHeadersMiddleware,
+                       csp=content_security_policy(inline_script_hashes(site_dir))),
+            Middleware(GZipMiddleware, minimum_size=512),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

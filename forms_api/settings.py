@@ -1,0 +1,91 @@
+"""Runtime settings: one table, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(value: str) -> Path:
+    return Path(value).expanduser()
+
+
+def _nonnegative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or more")
+    return number
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app can be told from outside; tests build this directly."""
+
+    data_dir: Path = field(
+        default=Path("data"),
+        metadata={"env": "PORTAL_DATA_DIR", "parse": _path,
+                  "doc": "Where the database, its journal and backups live."},
+    )
+    admin_token: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_ADMIN_TOKEN", "parse": str,
+                  "doc": "Bootstrap admin token (Bearer). Unset: only admins added with "
+                         "`portal admin add` can log in."},
+    )
+    rate_limit: int = field(
+        default=600,
+        metadata={"env": "PORTAL_RATE_LIMIT", "parse": _nonnegative_int,
+                  "doc": "Public submissions allowed per minute from one client address; "
+                         "0 turns the limit off. The default lets a whole venue behind one "
+                         "Wi-Fi address check in at once."},
+    )
+    site_dir: Path = field(
+        default=PROJECT_ROOT / "site",
+        metadata={"env": "PORTAL_SITE_DIR", "parse": _path,
+                  "doc": "The built static site served at `/`."},
+    )
+    content_dir: Path = field(
+        default=PROJECT_ROOT / "content",
+        metadata={"env": "PORTAL_CONTENT_DIR", "parse": _path,
+                  "doc": "The Markdown sources; training modules are read from "
+                         "`training/` front matter."},
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from the environment; a bad value names its variable."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata["env"]
+            raw = env.get(name)
+            if raw is None or raw == "":
+                continue
+            parse: Callable[[str], Any] = f.metadata["parse"]
+            try:
+                values[f.name] = parse(raw)
+            except ValueError as exc:
+                raise SystemExit(f"Invalid {name}={raw!r}: {exc}") from None
+        values.update(overrides)
+        return cls(**values)
+
+
+def documented_settings() -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) for every setting."""
+    rows = []
+    for f in fields(Settings):
+        default = f.default
+        shown = "unset" if default is None else str(default)
+        if isinstance(default, Path) and default.is_absolute():
+            shown = str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(
+                PROJECT_ROOT) else str(default)
+        rows.append((f.metadata["env"], shown, f.metadata["doc"]))
+    return rows

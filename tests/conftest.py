@@ -1,0 +1,64 @@
+"""Shared fixtures: one strict site build per run, and apps built in temporary directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from forms_api.app import create_app
+from forms_api.build import build_site
+from forms_api.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole site, built strictly once for the test run."""
+    return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture
+def make_settings(built_site: Path, tmp_path: Path) -> Callable[..., Settings]:
+    def factory(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {"site_dir": built_site, "data_dir": tmp_path / "data"}
+        values.update(overrides)
+        return Settings(**values)
+    return factory
+
+
+@pytest.fixture
+def make_client(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., TestClient]]:
+    """`make_client(**setting_overrides)` -> a TestClient whose lifespan has started."""
+    clients: list[TestClient] = []
+
+    def factory(**overrides: Any) -> TestClient:
+        client = TestClient(create_app(make_settings(**overrides)))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in reversed(clients):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The contract's one error shape; returns the `error` object for further checks."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"], error
+    assert set(error) <= {"code", "message", "fields"}, error
+    if "fields" in error:
+        assert error["fields"] and all(isinstance(v, str) and v for v in error["fields"].values())
+    return error
