@@ -1,17 +1,22 @@
-"""Building the static site with MkDocs (strict), from the project's own config."""
+"""Building the site with MkDocs (strict): the served site, and the offline zip edition."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
+import zipfile
 from pathlib import Path
 
 from forms_api.settings import PROJECT_ROOT
 
 CONFIG_FILE = PROJECT_ROOT / "mkdocs.yml"
+# Where the served site offers the offline edition; the home page links here.
+OFFLINE_ZIP_IN_SITE = Path("downloads/xinyu-offline.zip")
+OFFLINE_ROOT = "心育驿站-离线版"
 
 
-def build_site(site_dir: Path, config_file: Path = CONFIG_FILE) -> Path:
+def build_site(site_dir: Path, *, offline: bool = False, config_file: Path = CONFIG_FILE) -> Path:
     """Build the site strictly into `site_dir`; any warning fails the build."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
@@ -21,5 +26,30 @@ def build_site(site_dir: Path, config_file: Path = CONFIG_FILE) -> Path:
     # pymdownx.snippets resolves its base_path against the working directory.
     with contextlib.chdir(config_file.parent):
         config = load_config(config_file=str(config_file), strict=True, site_dir=str(site_dir))
+        # The offline plugin reads `enabled` when its events run, so this is enough to
+        # switch to file:// links, the inlined search index and the vendored worker shim.
+        config.plugins["material/offline"].config.enabled = offline
         build(config)
+    return site_dir
+
+
+def build_offline_zip(zip_path: Path, *, config_file: Path = CONFIG_FILE) -> Path:
+    """Build the offline edition and pack it as one zip that opens from file://."""
+    zip_path = Path(zip_path).resolve()
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="portal-offline-") as tmp:
+        site = build_site(Path(tmp) / "site", offline=True, config_file=config_file)
+        partial = zip_path.with_suffix(".zip.part")
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(site.rglob("*")):
+                if path.is_file():
+                    archive.write(path, f"{OFFLINE_ROOT}/{path.relative_to(site).as_posix()}")
+        os.replace(partial, zip_path)
+    return zip_path
+
+
+def build_all(site_dir: Path, *, config_file: Path = CONFIG_FILE) -> Path:
+    """The served site, with the offline edition inside it for download."""
+    site_dir = build_site(site_dir, config_file=config_file)
+    build_offline_zip(site_dir / OFFLINE_ZIP_IN_SITE, config_file=config_file)
     return site_dir

@@ -36,14 +36,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from mkdocs.exceptions import MkDocsException
 
-    from forms_api.build import build_site
+    from forms_api.build import build_all, build_offline_zip
 
     try:
-        site_dir = build_site(Path(args.site_dir))
+        if args.offline:
+            target = build_offline_zip(Path(args.output))
+            print(f"Built the offline edition: {target}")
+        else:
+            target = build_all(Path(args.site_dir))
+            print(f"Built the site into {target} (offline edition included for download)")
     except MkDocsException as exc:
         print(f"Build failed: {exc}", file=sys.stderr)
         return 1
-    print(f"Built the site into {site_dir}")
     return 0
 
 
@@ -57,9 +61,14 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
     serve.set_defaults(handler=cmd_serve)
 
-    build = commands.add_parser("build", help="build the static site (strict) into site/")
+    build = commands.add_parser(
+        "build", help="build the site strictly into site/, with the offline zip inside it")
     build.add_argument("--site-dir", default=str(Settings().site_dir),
                        help="output directory (default: %(default)s)")
+    build.add_argument("--offline", action="store_true",
+                       help="only build the offline edition: one zip that works from file://")
+    build.add_argument("--output", default="dist/xinyu-offline.zip",
+                       help="where --offline writes the zip (default: %(default)s)")
     build.set_defaults(handler=cmd_build)
     return parser
 

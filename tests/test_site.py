@@ -150,3 +150,31 @@ def test_pages_have_chinese_language_and_nav(built_site: Path) -> None:
     assert '<html lang="zh"' in index
     assert 'name="renderer" content="webkit"' in index
     assert "12356" in index  # the help line is on every page
+
+
+def test_offline_edition_zip(tmp_path: Path) -> None:
+    import zipfile
+
+    from forms_api.build import OFFLINE_ROOT, build_offline_zip
+
+    archive = zipfile.ZipFile(build_offline_zip(tmp_path / "offline.zip"))
+    names = set(archive.namelist())
+    root = f"{OFFLINE_ROOT}/"
+    assert {root + "index.html", root + "search/search_index.js",
+            root + "assets/vendor/iframe-worker-shim.js"} <= names
+    index = archive.read(root + "index.html").decode()
+    assert 'href="about.html"' in index  # file:// needs explicit .html links
+    assert "unpkg.com" not in index and "iframe-worker-shim.js" in index
+    for name in names:
+        if name.endswith((".html", ".css")) or (name.endswith(".js") and "/lunr/" not in name):
+            text = archive.read(name).decode("utf-8", "replace")
+            assert "unpkg.com/iframe-worker" not in text, name
+            assert "unpkg.com/resize-observer" not in text, name
+
+
+def test_served_site_offers_the_offline_zip(tmp_path: Path) -> None:
+    from forms_api.build import OFFLINE_ZIP_IN_SITE, build_all
+
+    site = build_all(tmp_path / "site")
+    assert (site / OFFLINE_ZIP_IN_SITE).is_file()
+    assert f'href="{OFFLINE_ZIP_IN_SITE.as_posix()}"' in (site / "index.html").read_text("utf-8")
