@@ -178,3 +178,23 @@ def test_served_site_offers_the_offline_zip(tmp_path: Path) -> None:
     site = build_all(tmp_path / "site")
     assert (site / OFFLINE_ZIP_IN_SITE).is_file()
     assert f'href="{OFFLINE_ZIP_IN_SITE.as_posix()}"' in (site / "index.html").read_text("utf-8")
+
+
+def test_mkdocs_config_has_no_duplicate_keys() -> None:
+    """A repeated key (two `plugins:`, two `extra_javascript:`) silently drops the first."""
+    import yaml
+
+    from forms_api.build import CONFIG_FILE
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: StrictLoader, node: yaml.MappingNode) -> dict[object, object]:
+        keys = [loader.construct_object(key) for key, _ in node.value]
+        duplicates = {k for k in keys if keys.count(k) > 1}
+        assert not duplicates, f"duplicate keys in mkdocs.yml: {duplicates}"
+        return {}
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    StrictLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+    yaml.load(CONFIG_FILE.read_text(encoding="utf-8"), Loader=StrictLoader)  # noqa: S506
