@@ -193,6 +193,8 @@ def test_mkdocs_config_has_no_duplicate_keys() -> None:
         keys = [loader.construct_object(key) for key, _ in node.value]
         duplicates = {k for k in keys if keys.count(k) > 1}
         assert not duplicates, f"duplicate keys in mkdocs.yml: {duplicates}"
+        for _, value in node.value:
+            loader.construct_object(value, deep=True)  # nested mappings too
         return {}
 
     StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
