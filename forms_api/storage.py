@@ -284,19 +284,6 @@ def _lock_dir(data_dir: Path) -> int:
     return fd
 
 
-def _parse_lines(path: Path, lines: list[bytes], data_dir: Path) -> list[Any]:
-    """Parse JSON lines in one orjson call; on failure, name the first bad line."""
-    try:
-        return orjson.loads(b"[" + b",".join(lines) + b"]")  # type: ignore[no-any-return]
-    except orjson.JSONDecodeError:
-        for number, line in enumerate(lines, start=1):
-            try:
-                orjson.loads(line)
-            except orjson.JSONDecodeError:
-                raise _damaged(data_dir, f"{path.name} line {number} is not valid JSON") from None
-        raise _damaged(data_dir, f"{path.name} does not parse") from None
-
-
 @dataclass
 class _Image:
     """What the files of a data directory hold."""
@@ -309,13 +296,18 @@ class _Image:
     torn_at: int | None = None  # good length of the last journal when its tail was torn
 
 
-def _apply(tables: dict[str, _TableData], op: list[Any]) -> int:
+def _apply(tables: dict[str, _TableData], op: list[Any]) -> None:
     kind, name = op[0], op[1]
     if kind == "p":
-        td = tables.get(name) or tables.setdefault(name, _TableData())
-        td.set(int(op[2]), op[3] if isinstance(op[3], dict) else _bad_op(op))
+        doc = op[3]
+        if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+            raise ValueError(f"a stored document needs an id: {str(doc)[:80]}")
+        td = tables.get(name)
+        if td is None:
+            td = tables[name] = _TableData()
+        td.set(op[2], doc)
     elif kind == "d":
-        tables[name].set(int(op[2]), None)
+        tables[name].set(op[2], None)
     elif kind == "t":
         old = tables.get(name)
         tables[name] = _TableData()
@@ -324,64 +316,70 @@ def _apply(tables: dict[str, _TableData], op: list[Any]) -> int:
     elif kind == "x":
         tables.pop(name, None)
     else:
-        _bad_op(op)
-    return 1
-
-
-def _bad_op(op: object) -> Any:
-    raise ValueError(f"unknown operation {str(op)[:80]}")
+        raise ValueError(f"unknown operation {str(op)[:80]}")
 
 
 def _load_snapshot(path: Path, data_dir: Path, image: _Image) -> None:
-    data = path.read_bytes()
-    lines = data.split(b"\n")
-    if len(lines) < 3 or lines[-1] != b"":
-        raise _damaged(data_dir, f"{path.name} is incomplete")
-    del lines[-1]
-    header, footer = _parse_lines(path, [lines[0], lines[-1]], data_dir)
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise _damaged(data_dir, f"{path.name} is not a portal database file")
-    if header.get("version") != FORMAT_VERSION:
-        raise _damaged(data_dir, f"{path.name} has format version {header.get('version')!r}")
-    if footer != {"end": True, "count": len(lines) - 2}:
-        raise _damaged(data_dir, f"{path.name} is incomplete (its last line is {footer!r})")
-    rows = _parse_lines(path, lines[1:-1], data_dir)
-    tables = image.tables
-    for name in header.get("tables", []):
-        tables[name] = _TableData()
-    try:
-        for name, doc_id, doc in rows:
-            td = tables[name]
-            td.docs[doc_id] = doc
-            td.by_id[doc["id"]] = doc_id
-        for td in tables.values():
-            td.next_doc_id = max(td.docs, default=0) + 1
-        image.seq = int(header["seq"])
-        image.snapshot_gen = image.last_gen = int(header["journal_gen"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _damaged(data_dir, f"{path.name} holds an unexpected row ({exc})") from None
+    """Load a snapshot (or backup): a header line, one line per document, a footer line."""
+    loads, tables, count = orjson.loads, image.tables, 0
+    with path.open("rb") as f:
+        number, line = 1, f.readline()
+        try:
+            header = loads(line)
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise ValueError("it is not a portal database file")
+            if header.get("version") != FORMAT_VERSION:
+                raise ValueError(f"its format version {header.get('version')!r} is unknown")
+            for name in header["tables"]:
+                tables[name] = _TableData()
+            footer = None
+            for number, line in enumerate(f, start=2):
+                if not line.endswith(b"\n"):
+                    raise ValueError("it is incomplete")
+                row = loads(line)
+                if isinstance(row, dict):
+                    footer = row
+                    break
+                name, doc_id, doc = row
+                td = tables[name]
+                td.docs[doc_id] = doc
+                td.by_id[doc["id"]] = doc_id
+                count += 1
+            if footer != {"end": True, "count": count} or f.read(1):
+                raise ValueError("it is incomplete")
+            image.seq = int(header["seq"])
+            image.snapshot_gen = image.last_gen = int(header["journal_gen"])
+        except orjson.JSONDecodeError:
+            raise _damaged(data_dir, f"{path.name} line {number} is not valid JSON") from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _damaged(data_dir, f"{path.name} line {number}: {exc}") from None
+    for td in tables.values():
+        td.next_doc_id = max(td.docs, default=0) + 1
 
 
 def _load_journal(path: Path, data_dir: Path, image: _Image, last: bool) -> None:
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if end < len(data):
-        if not last:
-            raise _damaged(data_dir, f"{path.name} ends in an incomplete line")
-        image.torn_at = end
-    lines = data[:end].split(b"\n")[:-1]
-    entries = _parse_lines(path, lines, data_dir)
-    seq, ops, tables = image.seq, image.ops, image.tables
-    for number, entry in enumerate(entries, start=1):
-        try:
-            entry_seq, entry_ops = entry
-            if entry_seq != seq + 1:
-                raise ValueError(f"sequence number {entry_seq} follows {seq}")
-            for op in entry_ops:
-                ops += _apply(tables, op)
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise _damaged(data_dir, f"{path.name} line {number}: {exc}") from None
-        seq = entry_seq
+    """Replay one journal; an unterminated last line of the last journal was never acked."""
+    loads, tables, seq, ops, size = orjson.loads, image.tables, image.seq, image.ops, 0
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.endswith(b"\n"):
+                if not last:
+                    raise _damaged(data_dir, f"{path.name} ends in an incomplete line")
+                image.torn_at = size
+                break
+            size += len(line)
+            try:
+                entry_seq, entry_ops = loads(line)
+                if entry_seq != seq + 1:
+                    raise ValueError(f"sequence number {entry_seq} follows {seq}")
+                for op in entry_ops:
+                    _apply(tables, op)
+                ops += len(entry_ops)
+            except orjson.JSONDecodeError:
+                raise _damaged(data_dir, f"{path.name} line {number} is not valid JSON") from None
+            except (KeyError, TypeError, ValueError, IndexError) as exc:
+                raise _damaged(data_dir, f"{path.name} line {number}: {exc}") from None
+            seq = entry_seq
     image.seq, image.ops = seq, ops
 
 
