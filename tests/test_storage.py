@@ -112,6 +112,7 @@ def test_find_is_an_equality_lookup_kept_up_to_date(db: Database) -> None:
     t.insert({"session_id": "s2"})
     assert [d["id"] for d in t.find(session_id="s1", phone="13800000001")] == [a]
     assert len(t.find(session_id="s1")) == 2
+    assert t.count(session_id="s1") == 2 and t.count(session_id="s9") == 0
     assert t.find(phone=None) == []  # a missing field is not None
     t.update_id(a, {"phone": "13900000000"})
     assert t.find(session_id="s1", phone="13800000001") == []
@@ -227,7 +228,7 @@ def check_in(db: Database, session: str, phone: str, capacity: int) -> str:
     with db.transaction():
         if t.find(session_id=session, phone=phone):
             return "again"
-        if len(t.find(session_id=session)) >= capacity:
+        if t.count(session_id=session) >= capacity:
             return "full"
         t.insert({"session_id": session, "phone": phone, "name": "王老师"})
         return "created"
