@@ -13,11 +13,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from forms_api import admin, bookings, openapi, pages, tokens, trainings, volunteers
 from forms_api.accesslog import AccessLogMiddleware
+from forms_api.context import Portal, notice_version
 from forms_api.errors import EXCEPTION_HANDLERS
 from forms_api.modules import load_modules
+from forms_api.ratelimit import RateLimit
 from forms_api.security import SecurityHeadersMiddleware, content_security_policy, inline_script_hashes
 from forms_api.settings import Settings
+from forms_api.storage import Database
 
 
 class SiteNotBuilt(RuntimeError):
@@ -37,6 +41,11 @@ def api_routes() -> list[BaseRoute]:
     return [
         Route("/health", health, methods=["GET"]),
         Route("/modules", modules, methods=["GET"]),
+        Route("/openapi.json", openapi.schema, methods=["GET"]),
+        *trainings.routes(),
+        *volunteers.routes(),
+        *bookings.routes(),
+        *admin.routes(),
     ]
 
 
@@ -46,17 +55,30 @@ def create_app(settings: Settings) -> Starlette:
     if not (site_dir / "index.html").is_file():
         raise SiteNotBuilt(f"No built site in {site_dir}: run `portal build` first.")
 
+    modules_found = load_modules(settings.content_dir)
+    portal = Portal(settings=settings, modules=modules_found,
+                    notice_version=notice_version(settings),
+                    ratelimit=RateLimit(settings.rate_limit), pages=pages.SitePages(site_dir))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        portal.secret = tokens.load_secret(settings.data_dir)
+        portal._db = Database.open(settings.data_dir)
+        try:
+            yield
+        finally:
+            db, portal._db = portal._db, None
+            db.close()
 
     api = Starlette(routes=api_routes(), exception_handlers=EXCEPTION_HANDLERS)
     api.state.settings = settings
-    api.state.modules = load_modules(settings.content_dir)
+    api.state.modules = modules_found
+    api.state.portal = portal
 
     app = Starlette(
         routes=[
             Mount("/api", app=api),
+            *pages.routes(),
             Mount("/", app=StaticFiles(directory=site_dir, html=True)),
         ],
         middleware=[
@@ -68,4 +90,5 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.portal = portal
     return app

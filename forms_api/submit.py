@@ -1,0 +1,85 @@
+"""One path for every public submission: rate limit, read, trap bots, validate, act, answer.
+
+A browser without JavaScript (form-encoded, `Accept` prefers HTML) gets `303` to the form's
+thank-you page, or the form's page again with what was typed and every error in Chinese.
+Everyone else gets JSON in the contract's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from forms_api import tokens
+from forms_api.context import blocking, portal
+from forms_api.errors import ApiError
+from forms_api.forms import FORMS, HONEYPOT, TOKEN
+from forms_api.forms._fields import PortalForm
+from forms_api.forms.validation import validate
+from forms_api.intake import client_address, read_submission, wants_html
+
+# (status, JSON body, thank-you page for the no-JS path)
+Outcome = tuple[int, dict[str, Any], str]
+Act = Callable[[Any, "str | None"], Outcome]
+Fake = Callable[[Any], Outcome]
+
+_META_LIMIT = 200
+
+
+def _meta(data: dict[str, Any]) -> tuple[str | None, str | None, dict[str, str]]:
+    """Take the honeypot and the token out of the fields; both must be short text if given."""
+    values: list[str | None] = []
+    errors: dict[str, str] = {}
+    for name in (HONEYPOT, TOKEN):
+        value = data.pop(name, None)
+        if value is not None and (not isinstance(value, str) or len(value) > _META_LIMIT):
+            errors[name] = "格式不正确"
+            value = None
+        values.append(value)
+    return values[0], values[1], errors
+
+
+async def submit(request: Request, form: str, act: Act, fake: Fake,
+                 action: str | None = None, slots: dict[str, str] | None = None) -> Response:
+    """Handle a POST of form `form`; `act(form, idempotency_key)` runs in a thread."""
+    p = portal(request)
+    spec = FORMS[form]
+    p.ratelimit.hit(client_address(request))
+    html = wants_html(request)
+    submission = await read_submission(request, spec.model)
+    data = dict(submission.data)
+    trap, raw_token, meta_errors = _meta(data)
+    token = tokens.verify(p.secret, raw_token)
+    try:
+        try:
+            parsed: PortalForm = validate(spec.model, data, json=submission.json)
+        except ApiError as exc:
+            if meta_errors:
+                exc.fields = {**(exc.fields or {}), **meta_errors}
+            raise
+        if meta_errors:
+            raise ApiError(422, message="提交内容的格式不正确。", fields=meta_errors)
+        too_fast = token is not None and token.age() < spec.min_fill_seconds
+        if trap or too_fast:
+            # Answered like a success, stored nowhere; a bot learns nothing.
+            status, body, thanks = fake(parsed)
+        else:
+            status, body, thanks = await blocking(act, parsed, token.nonce if token else None)
+    except ApiError as exc:
+        if html and exc.status in {403, 404, 409, 422}:
+            keep = raw_token if token is not None else tokens.issue(p.secret)
+            values = {k: v for k, v in submission.data.items() if k != HONEYPOT}
+            from forms_api.pages import serve_time_choices
+
+            choices = await blocking(serve_time_choices, spec.name, p.db)
+            page = p.pages.form_page(spec.name, values=values, errors=exc.fields or {},
+                                     message=exc.message, token=keep,
+                                     action=action or request.url.path, slots=slots,
+                                     choices=choices)
+            return Response(page, status_code=exc.status, media_type="text/html")
+        raise
+    if html:
+        return RedirectResponse(thanks, status_code=303)
+    return JSONResponse(body, status_code=status)

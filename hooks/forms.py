@@ -1,0 +1,38 @@
+"""Render the public forms into their pages from their declarations (forms_api.forms).
+
+A page asks for a form with `<!-- portal:form NAME -->` and for a server-filled region with
+`<!-- portal:slot NAME -->` on a line of its own. The build puts the form (or the region's
+offline text) there between markers the server later fills: a fresh fill-time token, the
+session of a check-in link, the list of experts. Unknown names fail the build.
+"""
+
+from __future__ import annotations
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from forms_api.forms import FORMS
+from forms_api.forms.render import MARKER, region, render_form
+from forms_api.pages import SLOT_DEFAULTS
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    def fill(match: object) -> str:
+        kind, name = match["kind"], match["name"]  # type: ignore[index]
+        if kind == "form":
+            if name not in FORMS:
+                raise PluginError(f"forms: {page.file.src_uri} asks for unknown form {name!r}; "
+                                  f"known: {', '.join(FORMS)}")
+            notice = files.get_file_from_path("privacy.md")
+            if notice is None:
+                raise PluginError("forms: every form links the privacy notice, privacy.md")
+            privacy = notice.url_relative_to(page.file)
+            return region("form", name, render_form(name, privacy=privacy))
+        if name not in SLOT_DEFAULTS:
+            raise PluginError(f"forms: {page.file.src_uri} asks for unknown slot {name!r}; "
+                              f"known: {', '.join(SLOT_DEFAULTS)}")
+        return region("slot", name, SLOT_DEFAULTS[name])
+
+    return MARKER.sub(fill, html)
