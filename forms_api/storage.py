@@ -476,7 +476,8 @@ class _DurableStorage(Storage):
         self._durable_seq = 0
         self._pending: deque[tuple[int, list[_Undo]]] = deque()
         self._flushing = False
-        self._failed: BaseException | None = None
+        self._failed: BaseException | None = None  # set: writes are refused
+        self._sync_error: OSError | None = None  # set: an fsync failed, nothing is trusted
         self._closed = False
         self._dir = data_dir
         self._fd = -1
@@ -507,7 +508,8 @@ class _DurableStorage(Storage):
             try:
                 if image.torn_at is not None:  # a write that never returned: never acknowledged
                     os.ftruncate(fd, image.torn_at)
-                    os.fsync(fd)
+                # What a killed process wrote but did not fsync is served from now on: sync it.
+                os.fsync(fd)
                 if created:
                     _fsync_dir(data_dir)
             except BaseException:
@@ -633,7 +635,10 @@ class _DurableStorage(Storage):
             try:
                 os.ftruncate(self._fd, self._size)
             except OSError:
-                self._fail(exc)
+                # The torn line stays last (loading drops it) only if nothing follows it. What
+                # was written before it is intact, and its waiters' fsync goes on as usual.
+                self._failed = exc
+                logger.error("journal in %s has a torn tail; writes are refused", self._dir)
             raise StorageError(f"could not write to the journal in {self._dir}: {exc}") from exc
         self._size += len(line)
         self._written_seq = seq
@@ -650,8 +655,8 @@ class _DurableStorage(Storage):
             return
         with self._cv:
             while self._durable_seq < target:
-                if self._failed is not None:
-                    raise StorageError(f"the change was not saved: {self._failed}")
+                if self._sync_error is not None:
+                    raise StorageError(f"the change was not saved: {self._sync_error}")
                 if self._flushing:
                     self._cv.wait()
                     continue
@@ -671,7 +676,7 @@ class _DurableStorage(Storage):
                 if error is None:
                     self._durable_seq = max(self._durable_seq, upto)
                     continue
-                self._failed = error
+                self._failed = self._sync_error = error
                 self._cv.release()
                 try:
                     with self._lock:
@@ -680,9 +685,8 @@ class _DurableStorage(Storage):
                     self._cv.acquire()
                 raise StorageError(f"the change was not saved: {error}") from error
 
-    def _fail(self, error: BaseException) -> None:
-        """Undo every change that is not durable and refuse writes from now on (lock held)."""
-        self._failed = error
+    def _fail(self, error: OSError) -> None:
+        """After a failed fsync: undo every change that is not durable (lock held)."""
         while self._pending:
             seq, undo = self._pending.pop()
             if seq > self._durable_seq:
