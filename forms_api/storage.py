@@ -2,7 +2,8 @@
 
 This is the only module that imports ``tinydb``. The rest of the code keeps TinyDB's
 ``Table``/``Query`` API; what changes is underneath it, through TinyDB's own extension points
-(``TinyDB.table_class`` and the ``Storage`` class).
+(``TinyDB.table_class`` and the ``Storage`` class). The file formats, the directory lock and
+backup/restore of a data directory live in ``forms_api._storage_files`` (no TinyDB there).
 
 Why it is fast. Every table lives in memory as ``{doc_id: document}`` plus a map from our ``id``
 to the doc_id and hash indexes built lazily per field tuple (``Table.find``). ``Table`` replaces
@@ -40,17 +41,14 @@ because a retried fsync can lie, and over crashing because reads can still be se
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
-import re
 import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +58,29 @@ from tinydb.queries import QueryLike
 from tinydb.storages import Storage
 from tinydb.table import Table as _TinyTable
 
+from forms_api._storage_files import (
+    SNAPSHOT_FILE,
+    DatabaseDamaged,
+    DatabaseLocked,
+    Doc,
+    StorageError,
+    TableData,
+    backup_data_dir,
+    fsync_dir,
+    hashable,
+    journal_path,
+    list_journals,
+    load,
+    lock_dir,
+    restore_data_dir,
+    write_all,
+    write_backup,
+    write_image,
+)
+
 __all__ = [
     "MIGRATIONS",
+    "SNAPSHOT_FILE",
     "Database",
     "DatabaseDamaged",
     "DatabaseLocked",
@@ -74,41 +93,14 @@ __all__ = [
     "where",
 ]
 
-LOCK_FILE = "portal.lock"
-SNAPSHOT_FILE = "portal.snapshot"
-JOURNAL_PREFIX = "portal.journal."
-BACKUP_PREFIX = "portal-backup-"
-BACKUP_SUFFIX = ".jsonl"
-FORMAT = "xinyu-portal-db"
-FORMAT_VERSION = 1
 #: Compaction starts once the journals hold more operations than this and than live documents.
 COMPACT_MIN_OPS = 50_000
 
-_JOURNAL_RE = re.compile(r"^portal\.journal\.(\d+)$")
-_SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_MISSING = object()
 
 logger = logging.getLogger(__name__)
 
-Doc = dict[str, Any]
 Migration = Callable[["Database"], None]
-
-
-class StorageError(Exception):
-    """The database could not make a change durable, or cannot be used."""
-
-
-class DatabaseLocked(StorageError):
-    """Another process (or another ``Database`` in this one) holds the data directory."""
-
-
-class DatabaseDamaged(StorageError):
-    """The files on disk do not load; nothing was changed."""
-
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail or message
 
 
 def new_id() -> str:
@@ -133,58 +125,7 @@ def _copy(doc: Doc) -> Doc:
     return doc.copy()  # flat: a shallow copy is a full copy, at half the cost
 
 
-def _hashable(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    return value
-
-
-class _TableData:
-    """One table's documents, its id map and its lazily built equality indexes."""
-
-    __slots__ = ("by_id", "docs", "indexes", "next_doc_id")
-
-    def __init__(self) -> None:
-        self.docs: dict[int, Doc] = {}
-        self.by_id: dict[str, int] = {}
-        self.indexes: dict[tuple[str, ...], dict[tuple[Any, ...], set[int]]] = {}
-        self.next_doc_id = 1
-
-    def set(self, doc_id: int, doc: Doc | None) -> Doc | None:
-        """Install ``doc`` (or delete with ``None``), keep the maps right, return the old one."""
-        old = self.docs.pop(doc_id, None)
-        if old is not None:
-            self.by_id.pop(old.get("id"), None)  # type: ignore[arg-type]
-            for fields, index in self.indexes.items():
-                key = tuple(_hashable(old.get(f, _MISSING)) for f in fields)
-                bucket = index[key]
-                bucket.discard(doc_id)
-                if not bucket:
-                    del index[key]
-        if doc is not None:
-            self.docs[doc_id] = doc
-            self.by_id[doc["id"]] = doc_id
-            for fields, index in self.indexes.items():
-                key = tuple(_hashable(doc.get(f, _MISSING)) for f in fields)
-                index.setdefault(key, set()).add(doc_id)
-            if doc_id >= self.next_doc_id:
-                self.next_doc_id = doc_id + 1
-        return old
-
-    def index(self, fields: tuple[str, ...]) -> dict[tuple[Any, ...], set[int]]:
-        index = self.indexes.get(fields)
-        if index is None:
-            index = {}
-            for doc_id, doc in self.docs.items():
-                key = tuple(_hashable(doc.get(f, _MISSING)) for f in fields)
-                index.setdefault(key, set()).add(doc_id)
-            self.indexes[fields] = index
-        return index
-
-
-# An undo entry: (table, doc_id, old document) or (table, None, old _TableData or None).
+# An undo entry: (table, doc_id, old document) or (table, None, old TableData or None).
 _Undo = tuple[str, "int | None", Any]
 
 
@@ -231,232 +172,6 @@ class _Transaction:
         engine._wait_durable(target)
 
 
-# --------------------------------------------------------------------------- files
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _journal_path(data_dir: Path, gen: int) -> Path:
-    return data_dir / f"{JOURNAL_PREFIX}{gen:06d}"
-
-
-def _journals(data_dir: Path) -> dict[int, Path]:
-    found = {}
-    for path in data_dir.iterdir():
-        match = _JOURNAL_RE.match(path.name)
-        if match:
-            found[int(match.group(1))] = path
-    return found
-
-
-def _damaged(data_dir: Path, detail: str) -> DatabaseDamaged:
-    return DatabaseDamaged(
-        f"the database in {data_dir} is damaged: {detail}. The portal will not start over it "
-        f"and has changed nothing. Restore the newest backup with `portal restore FILE` (the "
-        f"current files are kept aside), or keep the directory as it is and ask for help.",
-        detail,
-    )
-
-
-def _lock_dir(data_dir: Path) -> int:
-    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
-        os.close(fd)
-        who = f" (pid {holder})" if holder else ""
-        raise DatabaseLocked(
-            f"the data directory {data_dir} is in use by another portal process{who}; "
-            f"stop that process first, or set PORTAL_DATA_DIR to another directory"
-        ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
-
-
-@dataclass
-class _Image:
-    """What the files of a data directory hold."""
-
-    tables: dict[str, _TableData] = field(default_factory=dict)
-    seq: int = 0
-    snapshot_gen: int = 1
-    last_gen: int = 1
-    ops: int = 0
-    torn_at: int | None = None  # good length of the last journal when its tail was torn
-
-
-def _apply(tables: dict[str, _TableData], op: list[Any]) -> None:
-    kind, name = op[0], op[1]
-    if kind == "p":
-        doc = op[3]
-        if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
-            raise ValueError(f"a stored document needs an id: {str(doc)[:80]}")
-        td = tables.get(name)
-        if td is None:
-            td = tables[name] = _TableData()
-        td.set(op[2], doc)
-    elif kind == "d":
-        tables[name].set(op[2], None)
-    elif kind == "t":
-        old = tables.get(name)
-        tables[name] = _TableData()
-        if old is not None:
-            tables[name].next_doc_id = old.next_doc_id
-    elif kind == "x":
-        tables.pop(name, None)
-    else:
-        raise ValueError(f"unknown operation {str(op)[:80]}")
-
-
-def _load_snapshot(path: Path, data_dir: Path, image: _Image) -> None:
-    """Load a snapshot (or backup): a header line, one line per document, a footer line."""
-    loads, tables, count = orjson.loads, image.tables, 0
-    with path.open("rb") as f:
-        number, line = 1, f.readline()
-        try:
-            header = loads(line)
-            if not isinstance(header, dict) or header.get("format") != FORMAT:
-                raise ValueError("it is not a portal database file")
-            if header.get("version") != FORMAT_VERSION:
-                raise ValueError(f"its format version {header.get('version')!r} is unknown")
-            for name in header["tables"]:
-                tables[name] = _TableData()
-            footer = None
-            for number, line in enumerate(f, start=2):
-                if not line.endswith(b"\n"):
-                    raise ValueError("it is incomplete")
-                row = loads(line)
-                if isinstance(row, dict):
-                    footer = row
-                    break
-                name, doc_id, doc = row
-                td = tables[name]
-                td.docs[doc_id] = doc
-                td.by_id[doc["id"]] = doc_id
-                count += 1
-            if footer != {"end": True, "count": count} or f.read(1):
-                raise ValueError("it is incomplete")
-            image.seq = int(header["seq"])
-            image.snapshot_gen = image.last_gen = int(header["journal_gen"])
-        except orjson.JSONDecodeError:
-            raise _damaged(data_dir, f"{path.name} line {number} is not valid JSON") from None
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _damaged(data_dir, f"{path.name} line {number}: {exc}") from None
-    for td in tables.values():
-        td.next_doc_id = max(td.docs, default=0) + 1
-
-
-def _load_journal(path: Path, data_dir: Path, image: _Image, last: bool) -> None:
-    """Replay one journal; an unterminated last line of the last journal was never acked."""
-    loads, tables, seq, ops, size = orjson.loads, image.tables, image.seq, image.ops, 0
-    with path.open("rb") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.endswith(b"\n"):
-                if not last:
-                    raise _damaged(data_dir, f"{path.name} ends in an incomplete line")
-                image.torn_at = size
-                break
-            size += len(line)
-            try:
-                entry_seq, entry_ops = loads(line)
-                if entry_seq != seq + 1:
-                    raise ValueError(f"sequence number {entry_seq} follows {seq}")
-                for op in entry_ops:
-                    _apply(tables, op)
-                ops += len(entry_ops)
-            except orjson.JSONDecodeError:
-                raise _damaged(data_dir, f"{path.name} line {number} is not valid JSON") from None
-            except (KeyError, TypeError, ValueError, IndexError) as exc:
-                raise _damaged(data_dir, f"{path.name} line {number}: {exc}") from None
-            seq = entry_seq
-    image.seq, image.ops = seq, ops
-
-
-def _load(data_dir: Path) -> _Image:
-    """Read snapshot + journals; raise DatabaseDamaged, or FileNotFoundError on a race."""
-    image = _Image()
-    snapshot = data_dir / SNAPSHOT_FILE
-    has_snapshot = snapshot.exists()
-    if has_snapshot:
-        _load_snapshot(snapshot, data_dir, image)
-    journals = {g: p for g, p in _journals(data_dir).items() if g >= image.snapshot_gen}
-    if journals:
-        gens = sorted(journals)
-        if not has_snapshot and gens[0] != 1:
-            raise _damaged(data_dir, f"{SNAPSHOT_FILE} is missing")
-        if gens[0] != image.snapshot_gen or gens[-1] - gens[0] != len(gens) - 1:
-            missing = sorted(set(range(image.snapshot_gen, gens[-1] + 1)) - set(gens))
-            names = ", ".join(_journal_path(data_dir, g).name for g in missing)
-            raise _damaged(data_dir, f"journal file(s) {names} are missing")
-        for gen in gens:
-            _load_journal(journals[gen], data_dir, image, last=gen == gens[-1])
-        image.last_gen = gens[-1]
-    return image
-
-
-def _write_image(
-    path: Path,
-    frozen: list[tuple[str, list[tuple[int, Doc]]]],
-    *,
-    seq: int,
-    gen: int,
-    kind: str,
-) -> None:
-    """Write snapshot-format file atomically: temp file, fsync, os.replace, fsync directory."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        header = {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "kind": kind,
-            "seq": seq,
-            "journal_gen": gen,
-            "created_at": datetime.now(_SHANGHAI).isoformat(timespec="seconds"),
-            "tables": [name for name, _ in frozen],
-        }
-        _write_all(fd, orjson.dumps(header) + b"\n")
-        count = 0
-        buffer: list[bytes] = []
-        for name, items in frozen:
-            quoted = orjson.dumps(name)
-            for doc_id, doc in items:
-                buffer.append(b"[%b,%d,%b]\n" % (quoted, doc_id, orjson.dumps(doc)))
-                if len(buffer) >= 2048:  # small chunks: other threads get the GIL back often
-                    count += len(buffer)
-                    _write_all(fd, b"".join(buffer))
-                    buffer.clear()
-        count += len(buffer)
-        buffer.append(orjson.dumps({"end": True, "count": count}) + b"\n")
-        _write_all(fd, b"".join(buffer))
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
 # --------------------------------------------------------------------------- the engine
 
 
@@ -470,7 +185,7 @@ class _DurableStorage(Storage):
     def __init__(self, data_dir: Path | None = None, compact_min_ops: int = COMPACT_MIN_OPS):
         self._lock = threading.RLock()
         self._cv = threading.Condition(threading.Lock())
-        self._tables: dict[str, _TableData] = {}
+        self._tables: dict[str, TableData] = {}
         self._txn: _Txn | None = None
         self._written_seq = 0
         self._durable_seq = 0
@@ -495,14 +210,14 @@ class _DurableStorage(Storage):
 
     def _open_files(self, data_dir: Path) -> None:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._lock_fd = _lock_dir(data_dir)
+        self._lock_fd = lock_dir(data_dir)
         try:
-            image = _load(data_dir)
+            image = load(data_dir)
             (data_dir / (SNAPSHOT_FILE + ".tmp")).unlink(missing_ok=True)
-            for gen, path in sorted(_journals(data_dir).items()):
+            for gen, path in sorted(list_journals(data_dir).items()):
                 if gen < image.snapshot_gen:  # already in the snapshot: compaction was cut short
                     path.unlink()
-            path = _journal_path(data_dir, image.last_gen)
+            path = journal_path(data_dir, image.last_gen)
             created = not path.exists()
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
@@ -511,7 +226,7 @@ class _DurableStorage(Storage):
                 # What a killed process wrote but did not fsync is served from now on: sync it.
                 os.fsync(fd)
                 if created:
-                    _fsync_dir(data_dir)
+                    fsync_dir(data_dir)
             except BaseException:
                 os.close(fd)
                 raise
@@ -553,9 +268,9 @@ class _DurableStorage(Storage):
 
     # -- changes (the lock is held and a transaction is open)
 
-    def table_data(self, name: str) -> _TableData:
+    def table_data(self, name: str) -> TableData:
         td = self._tables.get(name)
-        return td if td is not None else _TableData()
+        return td if td is not None else TableData()
 
     def _writable(self) -> _Txn:
         if self._failed is not None:
@@ -570,7 +285,7 @@ class _DurableStorage(Storage):
         txn = self._writable()
         td = self._tables.get(name)
         if td is None:
-            td = self._tables[name] = _TableData()
+            td = self._tables[name] = TableData()
             txn.undo.append((name, None, None))
         if doc["id"] in td.by_id:
             raise ValueError(f"table {name!r} already holds a document with id {doc['id']!r}")
@@ -600,7 +315,7 @@ class _DurableStorage(Storage):
         txn = self._writable()
         old = self._tables.pop(name, None)
         if not drop:
-            self._tables[name] = _TableData()
+            self._tables[name] = TableData()
             if old is not None:
                 self._tables[name].next_doc_id = old.next_doc_id
         txn.undo.append((name, None, old))
@@ -629,7 +344,7 @@ class _DurableStorage(Storage):
         seq = self._written_seq + 1
         line = b"[%d,[%b]]\n" % (seq, b",".join(txn.ops))
         try:
-            _write_all(self._fd, line)
+            write_all(self._fd, line)
         except OSError as exc:
             self._undo(txn.undo)
             try:
@@ -732,11 +447,11 @@ class _DurableStorage(Storage):
                     return
                 self._wait_durable(self._written_seq)
                 new_gen = self._gen + 1
-                path = _journal_path(data_dir, new_gen)
+                path = journal_path(data_dir, new_gen)
                 flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
                 new_fd = os.open(path, flags, 0o600)
                 try:
-                    _fsync_dir(data_dir)
+                    fsync_dir(data_dir)
                 except BaseException:
                     os.close(new_fd)
                     path.unlink()
@@ -750,15 +465,15 @@ class _DurableStorage(Storage):
                 covered, self._ops = self._ops, 0
             os.close(old_fd)
             try:
-                _write_image(data_dir / SNAPSHOT_FILE, frozen, seq=seq, gen=new_gen, kind="snapshot")
+                write_image(data_dir / SNAPSHOT_FILE, frozen, seq=seq, gen=new_gen, kind="snapshot")
             except BaseException:
                 with self._lock:
                     self._ops += covered
                 raise
-            for gen, old in sorted(_journals(data_dir).items()):
+            for gen, old in sorted(list_journals(data_dir).items()):
                 if gen < new_gen:
                     old.unlink()
-            _fsync_dir(data_dir)
+            fsync_dir(data_dir)
 
 
 # --------------------------------------------------------------------------- TinyDB classes
@@ -779,7 +494,7 @@ class Table(_TinyTable):
 
     # -- reads: collect references under the lock, copy outside it (stored docs never change)
 
-    def _refs(self, pick: Callable[[_TableData], list[Doc]]) -> list[Doc]:
+    def _refs(self, pick: Callable[[TableData], list[Doc]]) -> list[Doc]:
         with _Transaction(self._storage):
             return pick(self._storage.table_data(self.name))
 
@@ -794,9 +509,9 @@ class Table(_TinyTable):
         if not equals:
             raise TypeError("find() needs at least one field=value")
         fields = tuple(sorted(equals))
-        key = tuple(_hashable(equals[f]) for f in fields)
+        key = tuple(hashable(equals[f]) for f in fields)
 
-        def pick(td: _TableData) -> list[Doc]:
+        def pick(td: TableData) -> list[Doc]:
             return [td.docs[i] for i in sorted(td.index(fields).get(key, ()))]
 
         return [_copy(d) for d in self._refs(pick)]
@@ -804,7 +519,7 @@ class Table(_TinyTable):
     def get_id(self, id: str) -> Doc | None:
         """The document whose ``id`` is ``id``, or None."""
 
-        def pick(td: _TableData) -> list[Doc]:
+        def pick(td: TableData) -> list[Doc]:
             doc_id = td.by_id.get(id)
             return [] if doc_id is None else [td.docs[doc_id]]
 
@@ -827,7 +542,7 @@ class Table(_TinyTable):
         if cond is not None:
             return len(self._refs(lambda td: [d for d in td.docs.values() if cond(d)]))
         fields = tuple(sorted(equals))
-        key = tuple(_hashable(equals[f]) for f in fields)
+        key = tuple(hashable(equals[f]) for f in fields)
         with _Transaction(self._storage):
             return len(self._storage.table_data(self.name).index(fields).get(key, ()))
 
@@ -1011,7 +726,7 @@ class Database(TinyDB):
         """Write a consistent snapshot to ``dest_dir`` while serving; keep the newest ``keep``."""
         with self.transaction():  # a reading transaction: what it copies is durable on return
             frozen, seq = self._storage.freeze()
-        return _write_backup(Path(dest_dir), frozen, seq, keep)
+        return write_backup(Path(dest_dir), frozen, seq, keep)
 
     def schema_version(self) -> int:
         row = self.table("_meta").get_id("schema")
@@ -1044,77 +759,3 @@ MIGRATIONS: list[Migration] = [_m001_schema_version]
 # --------------------------------------------------------------------------- backup, restore
 
 
-def _write_backup(
-    dest_dir: Path, frozen: list[tuple[str, list[tuple[int, Doc]]]], seq: int, keep: int
-) -> Path:
-    if keep < 1:
-        raise ValueError(f"keep must be at least 1, got {keep}")
-    dest_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stamp = datetime.now(_SHANGHAI).strftime("%Y%m%d-%H%M%S-%f")
-    path = dest_dir / f"{BACKUP_PREFIX}{stamp}{BACKUP_SUFFIX}"
-    try:
-        _write_image(path, frozen, seq=seq, gen=1, kind="backup")
-        backups = sorted(dest_dir.glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}"))
-        for old in backups[:-keep]:
-            old.unlink()
-    except OSError as exc:
-        raise StorageError(f"could not write the backup {path}: {exc}") from exc
-    return path
-
-
-def backup_data_dir(data_dir: Path | str, dest_dir: Path | str, keep: int = 14) -> Path:
-    """Back up a data directory without its lock (a server may be running on it).
-
-    Reads the snapshot and every complete journal line: a consistent prefix of the history.
-    Lines written but not yet fsynced may be included; they are complete transactions.
-    """
-    data_dir = Path(data_dir)
-    for _attempt in range(20):  # a compaction can replace files while we read them
-        try:
-            image = _load(data_dir)
-            break
-        except (FileNotFoundError, DatabaseDamaged):
-            time.sleep(0.05)
-    else:
-        image = _load(data_dir)  # raise what is wrong
-    frozen = [(name, list(td.docs.items())) for name, td in image.tables.items()]
-    return _write_backup(Path(dest_dir), frozen, image.seq, keep)
-
-
-def restore_data_dir(data_dir: Path | str, backup_file: Path | str) -> None:
-    """Replace the database in ``data_dir`` by ``backup_file``; the old files are kept aside.
-
-    Refuses (DatabaseLocked) while a server holds the directory. The backup is loaded in full
-    first; the swap is one ``os.replace`` of the snapshot, so a crash leaves the old or the new.
-    """
-    data_dir, backup_file = Path(data_dir), Path(backup_file)
-    image = _Image()
-    try:
-        _load_snapshot(backup_file, backup_file.parent, image)
-    except FileNotFoundError:
-        raise StorageError(f"there is no backup file {backup_file}") from None
-    except DatabaseDamaged as exc:
-        raise DatabaseDamaged(
-            f"{backup_file} is not a usable backup: {exc.detail}; nothing was changed", exc.detail
-        ) from None
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    lock_fd = _lock_dir(data_dir)
-    try:
-        journals = _journals(data_dir)
-        snapshot = data_dir / SNAPSHOT_FILE
-        old_files = sorted(journals.values()) + ([snapshot] if snapshot.exists() else [])
-        if old_files:
-            stamp = datetime.now(_SHANGHAI).strftime("%Y%m%d-%H%M%S-%f")
-            aside = data_dir / f"before-restore-{stamp}"
-            aside.mkdir(mode=0o700)
-            for path in old_files:
-                os.link(path, aside / path.name)
-            _fsync_dir(aside)
-        new_gen = max(journals, default=0) + 1  # older journals no longer apply
-        frozen = [(name, list(td.docs.items())) for name, td in image.tables.items()]
-        _write_image(snapshot, frozen, seq=image.seq, gen=new_gen, kind="snapshot")
-        for path in journals.values():
-            path.unlink()
-        _fsync_dir(data_dir)
-    finally:
-        os.close(lock_fd)

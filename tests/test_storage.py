@@ -474,8 +474,9 @@ def test_backup_and_restore_round_trip(data_dir: Path, tmp_path: Path) -> None:
     t.remove_id(kept[0])
     db.close()
 
-    restore_data_dir(data_dir, backup)
-    assert list(data_dir.glob("before-restore-*/portal.journal.*"))
+    aside = restore_data_dir(data_dir, backup)
+    assert aside is not None and aside.parent == data_dir
+    assert sorted(p.name for p in aside.iterdir()) == ["portal.journal.000001"]
     db = Database.open(data_dir)
     assert [d["id"] for d in db.table("volunteers").all()] == kept
     assert db.schema_version() >= 1
@@ -507,6 +508,14 @@ def test_backup_of_a_directory_in_use(data_dir: Path, tmp_path: Path) -> None:
     db = Database.open(other)
     assert [d["id"] for d in db.table("t").all()] == ids
     db.close()
+
+
+def test_backup_of_a_missing_database_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="no portal database"):
+        backup_data_dir(tmp_path / "nothing", tmp_path / "backups")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StorageError, match="no portal database"):
+        backup_data_dir(tmp_path / "empty", tmp_path / "backups")
 
 
 def test_restore_refuses_a_bad_backup(data_dir: Path, tmp_path: Path) -> None:
