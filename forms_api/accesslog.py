@@ -1,7 +1,8 @@
 """One structured access-log line per request: never the query string, never a body.
 
 Query strings can carry a phone number (the booking lookup) or a check-in code, so only
-the path is logged. Each line is one JSON object, so CR/LF in a path cannot forge a line.
+the path is logged, and phone numbers or e-mails typed into a path are masked. Each line is
+one JSON object, so CR/LF in a path cannot forge a line.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from forms_api.logs import redact
 
 log = logging.getLogger("portal.access")
 
@@ -35,9 +38,13 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            log.info(json.dumps({
-                "method": scope["method"],
-                "path": scope["path"],
+            fields = {
+                "event": "request",
+                "method": redact(str(scope["method"])),
+                "path": redact(scope["path"]),
                 "status": status,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
-            }, ensure_ascii=False))
+            }
+            # The message stays one JSON object for any formatter; forms_api.logs's formatter
+            # puts `fields` at the top level of its own line instead.
+            log.info(json.dumps(fields, ensure_ascii=False), extra={"fields": fields})

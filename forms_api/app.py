@@ -8,6 +8,7 @@ from typing import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -18,6 +19,7 @@ from forms_api.accesslog import AccessLogMiddleware
 from forms_api.context import Portal, notice_version
 from forms_api.errors import EXCEPTION_HANDLERS
 from forms_api.modules import load_modules
+from forms_api.origin import SameOriginWritesMiddleware
 from forms_api.ratelimit import RateLimit
 from forms_api.security import SecurityHeadersMiddleware, content_security_policy, inline_script_hashes
 from forms_api.settings import Settings
@@ -85,6 +87,10 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(AccessLogMiddleware),
             Middleware(SecurityHeadersMiddleware,
                        csp=content_security_policy(inline_script_hashes(site_dir))),
+            # Host and Origin are checked inside the security headers, so refusals carry them.
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts),
+                       www_redirect=False),
+            Middleware(SameOriginWritesMiddleware),
             Middleware(GZipMiddleware, minimum_size=512),
         ],
         lifespan=lifespan,

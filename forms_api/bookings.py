@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from forms_api import clock
+from forms_api.admin import limits
 from forms_api.context import Portal, blocking, portal
 from forms_api.errors import ApiError
 from forms_api.forms.bookings import (Booking, BookingCancel, BookingLookup, new_reference,
@@ -49,7 +50,8 @@ def public_booking(db: Database, booking: dict[str, Any]) -> dict[str, Any]:
     return {"reference": booking["reference"], "status": booking["status"],
             "school": booking["school"], "date": booking.get("date"),
             "time_slot": booking["time_slot"], "expert": expert,
-            "preferred_dates": booking["preferred_dates"], "topic": booking["topic"]}
+            "preferred_dates": booking["preferred_dates"], "topic": booking["topic"],
+            "reason": booking.get("reason") if booking["status"] == "declined" else None}
 
 
 def request_visit(p: Portal, form: Booking, key: str | None) -> Outcome:
@@ -67,6 +69,7 @@ def request_visit(p: Portal, form: Booking, key: str | None) -> Outcome:
             if expert is None or expert["status"] != "approved":
                 raise ApiError(404, message="所选专家不存在或尚未通过审核，请重新选择或不指定。",
                                fields={"expert_id": "所选专家不存在或尚未通过审核"})
+        limits.check_request(db, form.school, form.preferred_dates)  # the bureau's rules
         reference = new_reference()
         while table.find(reference=reference):
             reference = new_reference()

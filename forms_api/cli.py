@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from forms_api import logs
 from forms_api.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
+
+# `portal serve` options that override the setting of the same name.
+SERVE_OVERRIDES = ("forwarded_allow_ips", "limit_concurrency", "max_header_bytes")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -18,7 +23,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from forms_api.app import SiteNotBuilt, create_app
 
-    settings = Settings.from_env()
+    overrides = {name: getattr(args, name) for name in SERVE_OVERRIDES
+                 if getattr(args, name) is not None}
+    settings = Settings.from_env(**overrides)
+    logs.configure(log_file=settings.log_file)
     try:
         app = create_app(settings)
     except SiteNotBuilt as exc:
@@ -26,10 +34,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     print(f"心育驿站 serving on http://{args.host}:{args.port}/  (API at /api)")
     print(f"Data directory: {settings.data_dir.resolve()}")
+    trusted = settings.forwarded_allow_ips
     # uvicorn's access log prints query strings (a booking lookup carries a phone number);
-    # the app logs requests itself, without them.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False,
-                log_level="info", server_header=False)
+    # the app logs requests itself, without them. log_config=None keeps forms_api.logs's
+    # JSON lines for uvicorn's own messages too.
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
+                log_level="info", server_header=False,
+                # h11, because only its parser takes a cap on the request line and headers.
+                http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,
+                limit_concurrency=settings.limit_concurrency or None,
+                proxy_headers=trusted is not None, forwarded_allow_ips=trusted or "",
+                timeout_graceful_shutdown=10)
     return 0
 
 
@@ -51,6 +66,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _setting_type(name: str) -> Callable[[str], object]:
+    """The parser of setting `name`, so an option accepts exactly what its variable does."""
+    parse: Callable[[str], object] = next(
+        f for f in dataclasses.fields(Settings) if f.name == name).metadata["parse"]
+
+    def convert(value: str) -> object:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{value!r}: {exc}") from None
+    return convert
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal", description="心育驿站: the school mental-health portal of the city education bureau.")
@@ -59,6 +87,16 @@ def make_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the built site and the API from one process")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    serve.add_argument("--forwarded-allow-ips", metavar="IPS",
+                       help="comma-separated proxy addresses whose X-Forwarded-For/-Proto are "
+                            "trusted (overrides PORTAL_FORWARDED_ALLOW_IPS; default: none)")
+    serve.add_argument("--limit-concurrency", type=_setting_type("limit_concurrency"), metavar="N",
+                       help="answer 503 beyond N connections/requests at once "
+                            "(overrides PORTAL_LIMIT_CONCURRENCY; 0: no cap)")
+    serve.add_argument("--max-header-bytes", type=_setting_type("max_header_bytes"),
+                       metavar="BYTES",
+                       help="refuse a request line plus headers larger than this "
+                            "(overrides PORTAL_MAX_HEADER_BYTES)")
     serve.set_defaults(handler=cmd_serve)
 
     build = commands.add_parser(
@@ -74,7 +112,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(logging.INFO)
     args = make_parser().parse_args(argv)
     handler: Handler = args.handler
     return handler(args)

@@ -81,9 +81,11 @@ def serve_time_choices(form: str, db: Database) -> dict[str, list[tuple[str, str
     """Choices known only when serving: today's eligible dates, the approved public experts."""
     if form != "bookings":
         return {}
+    from forms_api.admin.limits import open_dates
     from forms_api.volunteers import public_experts
 
-    dates = [(d.isoformat(), f"{d.isoformat()} {clock.show_date(d)}") for d in eligible_dates()]
+    dates = [(d.isoformat(), f"{d.isoformat()} {clock.show_date(d)}")
+             for d in open_dates(db, eligible_dates())]  # without the bureau's blackout dates
     experts = [(e["id"], f"{e['name']}（{e['organization']}）") for e in public_experts(db)]
     return {"preferred_dates": dates, "expert_id": experts}
 
@@ -267,6 +269,8 @@ def booking_block(booking: dict[str, Any]) -> str:
             ("日期", booking["date"] or "待安排（希望：" + "、".join(booking["preferred_dates"]) + "）"),
             ("时段", TIME_SLOTS.get(booking["time_slot"], booking["time_slot"])),
             ("专家", f"{expert['name']} {expert.get('title') or ''}".strip() if expert else "待安排")]
+    if booking.get("reason"):
+        rows.append(("说明", booking["reason"]))
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows)
     return f'<dl class="portal-session__facts" data-booking>{items}</dl>'
 

@@ -48,8 +48,11 @@ def content_security_policy(script_hashes: Iterable[str] = ()) -> str:
     ])
 
 
+NO_STORE_PREFIXES = ("/api/", "/admin/")
+
+
 class SecurityHeadersMiddleware:
-    """Adds the baseline headers to every HTTP response; `no-store` under /api."""
+    """Adds the baseline headers to every HTTP response; `no-store` under /api and /admin."""
 
     def __init__(self, app: ASGIApp, csp: str) -> None:
         self.app = app
@@ -60,21 +63,25 @@ class SecurityHeadersMiddleware:
             "X-Frame-Options": "DENY",
             "Cross-Origin-Opener-Policy": "same-origin",
             "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+            "Cross-Origin-Resource-Policy": "same-origin",
+            "X-Permitted-Cross-Domain-Policies": "none",
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_api = scope["path"].startswith("/api")
+        # The API (exports included) and the admin console carry personal data: never cached.
+        path = scope["path"]
+        no_store = path.startswith(NO_STORE_PREFIXES) or path in ("/api", "/admin")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     headers.setdefault(name, value)
-                if is_api:
-                    headers.setdefault("Cache-Control", "no-store")
+                if no_store:
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -21,6 +21,13 @@ def _nonnegative_int(value: str) -> int:
     return number
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be 1 or more")
+    return number
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -59,6 +66,42 @@ class Settings:
                          "`training/` front matter."},
     )
 
+    allowed_hosts: tuple[str, ...] = field(
+        default=("127.0.0.1", "localhost"),
+        metadata={"env": "PORTAL_ALLOWED_HOSTS", "parse": _csv,
+                  "doc": "Comma-separated host names the portal answers to (`Host` header; "
+                         "`*.example.org` allows subdomains); any other host gets 400."},
+    )
+    forwarded_allow_ips: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_FORWARDED_ALLOW_IPS", "parse": str,
+                  "doc": "Comma-separated addresses of the reverse proxy whose "
+                         "`X-Forwarded-For`/`-Proto` are believed (`portal serve "
+                         "--forwarded-allow-ips`). Unset: no proxy is trusted; the client is "
+                         "the TCP peer."},
+    )
+    limit_concurrency: int = field(
+        default=256,
+        metadata={"env": "PORTAL_LIMIT_CONCURRENCY", "parse": _nonnegative_int,
+                  "doc": "Most connections and requests handled at once; beyond it the "
+                         "server answers 503 at once instead of queueing (`portal serve "
+                         "--limit-concurrency`); 0 removes the cap."},
+    )
+    max_header_bytes: int = field(
+        default=16384,
+        metadata={"env": "PORTAL_MAX_HEADER_BYTES", "parse": _positive_int,
+                  "doc": "Largest request line plus headers accepted, in bytes; a larger "
+                         "request is refused before it is read in full (`portal serve "
+                         "--max-header-bytes`)."},
+    )
+    log_file: Path | None = field(
+        default=None,
+        metadata={"env": "PORTAL_LOG_FILE", "parse": _path,
+                  "doc": "Also append the JSON log lines to this file (reopened after "
+                         "logrotate moves it). Unset: stderr only, which systemd's journal "
+                         "keeps."},
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from the environment; a bad value names its variable."""
@@ -84,6 +127,8 @@ def documented_settings() -> list[tuple[str, str, str]]:
     for f in fields(Settings):
         default = f.default
         shown = "unset" if default is None else str(default)
+        if isinstance(default, tuple):
+            shown = ",".join(default)
         if isinstance(default, Path) and default.is_absolute():
             shown = str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(
                 PROJECT_ROOT) else str(default)

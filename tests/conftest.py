@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from forms_api.app import create_app
 from forms_api.build import build_site
 from forms_api.settings import Settings
+from tests.logcheck import pytest_sessionfinish, pytest_sessionstart, remember  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def make_settings(built_site: Path, tmp_path: Path) -> Callable[..., Settings]:
     def factory(**overrides: Any) -> Settings:
         values: dict[str, Any] = {"site_dir": built_site, "data_dir": tmp_path / "data"}
+        # Starlette's TestClient sends `Host: testserver`.
+        values["allowed_hosts"] = (*Settings().allowed_hosts, "testserver")
         values.update(overrides)
+        remember(values.get("admin_token"))
         return Settings(**values)
     return factory
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from forms_api.admin import bookings, trainings, volunteers
+from forms_api.admin import api, bookings, trainings, volunteers
 
 
 def routes() -> list[BaseRoute]:
@@ -16,4 +16,5 @@ def routes() -> list[BaseRoute]:
         Route("/admin/volunteers/{id}", volunteers.patch_volunteer, methods=["PATCH"]),
         Route("/admin/bookings", bookings.list_bookings, methods=["GET"]),
         Route("/admin/bookings/{id}", bookings.patch_booking, methods=["PATCH"]),
+        *api.routes(),
     ]

@@ -1,21 +1,35 @@
-"""Bearer authentication of admin endpoints: `PORTAL_ADMIN_TOKEN` is always one valid token."""
+"""Bearer authentication of admin endpoints: `PORTAL_ADMIN_TOKEN` is always one valid token.
+
+Admins added with `portal admin add` have tokens of their own (`forms_api.admin.accounts`).
+A client that presents wrong tokens too often is refused with 429 for a while.
+"""
 
 from __future__ import annotations
 
-import hmac
-
 from starlette.requests import Request
 
-from forms_api.context import portal
+from forms_api.admin.state import admin_state
 from forms_api.errors import ApiError
+from forms_api.intake import client_address
+
+
+def throttled(request: Request) -> None:
+    """429 while this client is locked out after too many failed logins."""
+    wait = admin_state(request).failures.retry_after(client_address(request))
+    if wait:
+        raise ApiError(429, message=f"登录失败次数过多，请 {wait} 秒后再试。",
+                       headers={"Retry-After": str(wait)})
 
 
 def require_admin(request: Request) -> str:
     """The admin's name (`bootstrap` for the environment's token), or 401."""
+    state = admin_state(request)
+    throttled(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    expected = portal(request).settings.admin_token
-    if scheme.lower() == "bearer" and token and expected and hmac.compare_digest(
-            token.strip().encode(), expected.encode()):
-        return "bootstrap"
-    raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="portal-admin"'})
+    admin = state.accounts.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    if admin is None:
+        if token:
+            state.failures.fail(client_address(request))
+        raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="portal-admin"'})
+    return admin.name

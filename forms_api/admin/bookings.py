@@ -3,6 +3,8 @@
 Moves: requested → confirmed (needs date, time_slot, expert_id; confirmed → confirmed
 reschedules) → completed; requested|confirmed → declined (the bureau) or cancelled (on the
 school's behalf). `409 expert_busy` when the expert already has a confirmed visit then.
+Declining needs a `reason`, which the school sees in its status lookup; `note` stays internal.
+The bureau's limits and blackout dates (`forms_api.admin.limits`) are checked on confirming.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from forms_api import clock
+from forms_api.admin import audit, limits
 from forms_api.admin.auth import require_admin
 from forms_api.admin.lists import page_of, status_filter
 from forms_api.context import Portal, blocking, portal
@@ -41,6 +44,7 @@ class BookingChange(PortalForm):
     time_slot: TimeSlotCode | None = field("时段", None, widget="radio", choices=TIME_SLOTS)
     expert_id: str | None = field("专家", None, max_length=40)
     note: str | None = field("备注", None, max_length=500)
+    reason: str | None = field("说明（学校查询时可见）", None, max_length=200)
 
 
 def bookings(p: Portal, status: str | None) -> list[dict[str, Any]]:
@@ -63,10 +67,17 @@ def change(p: Portal, booking_id: str, form: BookingChange, admin: str) -> dict[
                                    "handled_by": admin}
         if form.note is not None:
             changes["note"] = form.note
+        if form.status == "declined":
+            if form.reason is None:
+                raise ApiError(422, message="不能安排时，请填写学校可见的说明。",
+                               fields={"reason": "请填写说明，学校查询预约时会看到"})
+            changes["reason"] = form.reason
         if form.status == "confirmed":
             changes.update(_confirmation(p, booking, form))
         updated = table.update_id(booking_id, changes)
         assert updated is not None
+        audit.record(db, admin, "booking.change", f"bookings/{booking_id}",
+                     **{"from": booking["status"], "to": form.status})
         return updated
 
 
@@ -81,6 +92,7 @@ def _confirmation(p: Portal, booking: dict[str, Any], form: BookingChange) -> di
         raise ApiError(422, message="所选专家不存在或尚未通过审核。",
                        fields={"expert_id": "不是已通过审核的专家"})
     day: dt.date = form.date
+    limits.check_confirmation(p.db, booking["id"], day, form.expert_id)
     for other in p.db.table("bookings").find(expert_id=form.expert_id, status="confirmed",
                                              date=day.isoformat()):
         if other["id"] != booking["id"] and other["time_slot"] == form.time_slot:

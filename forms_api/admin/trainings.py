@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from forms_api import clock
+from forms_api.admin import audit
 from forms_api.admin.auth import require_admin
 from forms_api.admin.lists import page_of
 from forms_api.context import Portal, blocking, portal
@@ -64,7 +65,7 @@ def _new_code(active_codes: set[str]) -> str:
             return code
 
 
-def create(p: Portal, form: TrainingSession) -> dict[str, Any]:
+def _check(p: Portal, form: TrainingSession) -> None:
     errors = {}
     if form.module not in p.modules:
         errors["module"] = f"没有这个培训课程：{form.module}（可选：{'、'.join(p.modules)}）"
@@ -74,6 +75,10 @@ def create(p: Portal, form: TrainingSession) -> dict[str, Any]:
         errors["code"] = "签到码应为 4 到 8 位数字"
     if errors:
         raise ApiError(422, message="；".join(errors.values()), fields=errors)
+
+
+def create(p: Portal, form: TrainingSession, admin: str = "api") -> dict[str, Any]:
+    _check(p, form)
     db = p.db
     table = db.table("trainings")
     with db.transaction():
@@ -86,15 +91,51 @@ def create(p: Portal, form: TrainingSession) -> dict[str, Any]:
                   "location": form.location, "capacity": form.capacity,
                   "code": form.code or _new_code(active), "created_at": clock.iso(now)}
         table.insert(record)
+        audit.record(db, admin, "training.create", f"trainings/{record['id']}")
+        return {**public_session(db, record), "code": record["code"]}
+
+
+def update(p: Portal, session_id: str, form: TrainingSession, admin: str) -> dict[str, Any]:
+    """Edit a session; without a `code` it keeps its own."""
+    _check(p, form)
+    db = p.db
+    table = db.table("trainings")
+    with db.transaction():
+        current = table.get_id(session_id)
+        if current is None:
+            raise ApiError(404, message="找不到这场培训。")
+        now = clock.now()
+        active = {s["code"] for s in table.all()
+                  if s["id"] != session_id and clock.parse_iso(s["ends_at"]) >= now}
+        if form.code is not None and form.code in active:
+            raise ApiError(409, "code_in_use", "这个签到码正被另一场未结束的培训使用，请换一个或留空保持不变。")
+        if form.capacity < len(db.table("attendance").find(session_id=session_id)):
+            raise ApiError(422, message="名额不能少于已签到人数。",
+                           fields={"capacity": "名额不能少于已签到人数"})
+        record = table.update_id(session_id, {
+            "module": form.module, "title": form.title, "starts_at": clock.iso(form.starts_at),
+            "ends_at": clock.iso(form.ends_at), "location": form.location,
+            "capacity": form.capacity, "code": form.code or current["code"],
+            "updated_at": clock.iso(now)})
+        assert record is not None
+        audit.record(db, admin, "training.update", f"trainings/{session_id}")
         return {**public_session(db, record), "code": record["code"]}
 
 
 async def create_training(request: Request) -> JSONResponse:
-    require_admin(request)
+    admin = require_admin(request)
     p = portal(request)
     submission = await read_submission(request, TrainingSession)
     form = validate(TrainingSession, submission.data, json=submission.json)
-    return JSONResponse(await blocking(create, p, form), status_code=201)
+    return JSONResponse(await blocking(create, p, form, admin), status_code=201)
+
+
+async def update_training(request: Request) -> JSONResponse:
+    admin = require_admin(request)
+    p = portal(request)
+    submission = await read_submission(request, TrainingSession)
+    form = validate(TrainingSession, submission.data, json=submission.json)
+    return JSONResponse(await blocking(update, p, request.path_params["id"], form, admin))
 
 
 async def list_trainings(request: Request) -> JSONResponse:

@@ -1,0 +1,45 @@
+"""What the admin side keeps while the app runs: accounts, sessions, throttle, control socket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+from forms_api.admin.accounts import Accounts
+from forms_api.admin.control import ControlServer, execute
+from forms_api.admin.sessions import FailedLogins, SessionStore
+from forms_api.context import Portal
+
+
+@dataclass
+class AdminState:
+    accounts: Accounts
+    sessions: SessionStore = field(default_factory=SessionStore)
+    failures: FailedLogins = field(default_factory=FailedLogins)
+    control: ControlServer | None = None
+
+    @classmethod
+    def for_portal(cls, p: Portal) -> AdminState:
+        return cls(Accounts(p.settings.admin_token))
+
+    async def start(self, p: Portal) -> None:
+        """After the database opened: load the accounts, listen for `portal admin …`."""
+        self.accounts.load(p.db)
+
+        def handle(request: dict[str, Any], actor: str) -> dict[str, Any]:
+            return execute(p.db, p.settings, request, actor, self.accounts)
+
+        self.control = ControlServer(p.settings.data_dir, handle)
+        await self.control.start()
+
+    async def stop(self) -> None:
+        if self.control is not None:
+            await self.control.stop()
+            self.control = None
+
+
+def admin_state(request: Request) -> AdminState:
+    found: AdminState = request.app.state.admin
+    return found
