@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from forms_api import admin, bookings, openapi, pages, tokens, trainings, volunteers
 from forms_api.accesslog import AccessLogMiddleware
+from forms_api.admin.state import AdminState
 from forms_api.context import Portal, notice_version
 from forms_api.errors import EXCEPTION_HANDLERS
 from forms_api.modules import load_modules
@@ -61,14 +62,17 @@ def create_app(settings: Settings) -> Starlette:
     portal = Portal(settings=settings, modules=modules_found,
                     notice_version=notice_version(settings),
                     ratelimit=RateLimit(settings.rate_limit), pages=pages.SitePages(site_dir))
+    admin_state = AdminState.for_portal(portal)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         portal.secret = tokens.load_secret(settings.data_dir)
         portal._db = Database.open(settings.data_dir)
         try:
+            await admin_state.start(portal)
             yield
         finally:
+            await admin_state.stop()
             db, portal._db = portal._db, None
             db.close()
 
@@ -76,6 +80,7 @@ def create_app(settings: Settings) -> Starlette:
     api.state.settings = settings
     api.state.modules = modules_found
     api.state.portal = portal
+    api.state.admin = admin_state
 
     app = Starlette(
         routes=[
@@ -97,4 +102,5 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.portal = portal
+    app.state.admin = admin_state
     return app

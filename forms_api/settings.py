@@ -54,6 +54,32 @@ class Settings:
                          "0 turns the limit off. The default lets a whole venue behind one "
                          "Wi-Fi address check in at once."},
     )
+    retention_attendance_days: int = field(
+        default=1825,
+        metadata={"env": "PORTAL_RETENTION_ATTENDANCE_DAYS", "parse": _nonnegative_int,
+                  "doc": "Days a check-in record is kept (continuing-education hours are "
+                         "counted over five years); `portal purge` deletes older ones. "
+                         "0 keeps them until deleted by hand."},
+    )
+    retention_volunteers_days: int = field(
+        default=730,
+        metadata={"env": "PORTAL_RETENTION_VOLUNTEERS_DAYS", "parse": _nonnegative_int,
+                  "doc": "Days a volunteer application that was not approved (pending or "
+                         "rejected) is kept after its last change; approved experts stay until "
+                         "deleted. 0 keeps them."},
+    )
+    retention_bookings_days: int = field(
+        default=730,
+        metadata={"env": "PORTAL_RETENTION_BOOKINGS_DAYS", "parse": _nonnegative_int,
+                  "doc": "Days a finished booking (completed, cancelled or declined) is kept "
+                         "after its last change. 0 keeps them."},
+    )
+    retention_audit_days: int = field(
+        default=1825,
+        metadata={"env": "PORTAL_RETENTION_AUDIT_DAYS", "parse": _nonnegative_int,
+                  "doc": "Days an audit-log entry is kept (it holds no personal data). "
+                         "0 keeps them."},
+    )
     site_dir: Path = field(
         default=PROJECT_ROOT / "site",
         metadata={"env": "PORTAL_SITE_DIR", "parse": _path,
