@@ -20,9 +20,10 @@ from forms_api.storage import SNAPSHOT_FILE, Database, StorageError
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# A child that writes from 4 threads and prints a line after each acknowledged change.
+# A child that writes from 4 threads, compacts from a fifth, and prints a line after each
+# acknowledged change.
 WRITER = r"""
-import random, sys, threading
+import random, sys, threading, time
 from forms_api.storage import Database
 
 data_dir, seed = sys.argv[1], int(sys.argv[2])
@@ -55,9 +56,16 @@ def work(k):
             t.remove_id(entry[0])
             say(f"r {entry[0]}")
 
+def compact():  # compactions are kill points too: run them often
+    rnd = random.Random(seed)
+    while True:
+        time.sleep(rnd.uniform(0.0, 0.03))
+        db.compact()
+
 say("ready")
 for k in range(4):
     threading.Thread(target=work, args=(k,), daemon=True).start()
+threading.Thread(target=compact, daemon=True).start()
 threading.Event().wait()
 """
 
