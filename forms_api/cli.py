@@ -66,6 +66,35 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from forms_api.storage import StorageError, backup_data_dir
+
+    settings = Settings.from_env()
+    dest = Path(args.dest) if args.dest else settings.data_dir / "backups"
+    try:
+        path = backup_data_dir(settings.data_dir, dest, keep=args.keep)
+    except (StorageError, ValueError) as exc:
+        print(f"Backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Backed up {settings.data_dir} to {path} (the newest {args.keep} are kept)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from forms_api.storage import StorageError, restore_data_dir
+
+    settings = Settings.from_env()
+    try:
+        aside = restore_data_dir(settings.data_dir, Path(args.file))
+    except StorageError as exc:
+        print(f"Restore failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {args.file} into {settings.data_dir}")
+    if aside is not None:
+        print(f"The files it replaced are kept in {aside}")
+    return 0
+
+
 def _setting_type(name: str) -> Callable[[str], object]:
     """The parser of setting `name`, so an option accepts exactly what its variable does."""
     parse: Callable[[str], object] = next(
@@ -108,6 +137,19 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--output", default="dist/xinyu-offline.zip",
                        help="where --offline writes the zip (default: %(default)s)")
     build.set_defaults(handler=cmd_build)
+
+    backup = commands.add_parser(
+        "backup", help="write a consistent snapshot of the database; safe while serving")
+    backup.add_argument("--dest", metavar="DIR",
+                        help="where to write it (default: PORTAL_DATA_DIR/backups)")
+    backup.add_argument("--keep", type=int, default=14, metavar="N",
+                        help="keep the newest N backups in DIR (default: %(default)s)")
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore", help="replace the database by a backup file; stop the server first")
+    restore.add_argument("file", metavar="FILE", help="a portal-backup-*.jsonl file")
+    restore.set_defaults(handler=cmd_restore)
     return parser
 
 
