@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from forms_api import admin, bookings, openapi, pages, tokens, trainings, volunteers
 from forms_api.accesslog import AccessLogMiddleware
+from forms_api.admin import console
 from forms_api.admin.state import AdminState
 from forms_api.context import Portal, notice_version
 from forms_api.errors import EXCEPTION_HANDLERS
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Mount("/api", app=api),
             *pages.routes(),
+            *console.routes(),
             Mount("/", app=StaticFiles(directory=site_dir, html=True)),
         ],
         middleware=[

@@ -150,6 +150,10 @@ def make_parser() -> argparse.ArgumentParser:
         "restore", help="replace the database by a backup file; stop the server first")
     restore.add_argument("file", metavar="FILE", help="a portal-backup-*.jsonl file")
     restore.set_defaults(handler=cmd_restore)
+
+    from forms_api.admin.commands import add_commands
+
+    add_commands(commands)  # admin add|list|remove, purge
     return parser
 
 

@@ -1,0 +1,127 @@
+"""The console's plumbing: templates, the session guard, CSRF, form reading, answers.
+
+Every console handler is wrapped by `page()`: without a live session a GET is sent to the
+login page (`/admin/`) and any other method gets 401; a state change also needs the session's
+CSRF token. Templates autoescape everything; no page has inline script or event handlers.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from forms_api import clock
+from forms_api.admin.sessions import COOKIE, Session, csrf_ok
+from forms_api.admin.state import admin_state
+from forms_api.context import Portal, portal
+from forms_api.errors import ApiError
+from forms_api.intake import read_submission
+
+TEMPLATES = Path(__file__).parent / "templates"
+NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+
+Handler = Callable[[Request, "Ctx"], Awaitable[Response]]
+
+
+def _show_time(text: str | None) -> str:
+    return clock.parse_iso(text).strftime("%Y-%m-%d %H:%M") if text else ""
+
+
+def _show_day(text: str | None) -> str:
+    if not text:
+        return ""
+    import datetime as dt
+
+    return f"{text} {clock.show_date(dt.date.fromisoformat(text))[-4:]}"
+
+
+ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+ENV.filters["time"] = _show_time
+ENV.filters["day"] = _show_day
+
+
+class Ctx:
+    """What a console handler gets: the portal, the session, the form fields sent."""
+
+    def __init__(self, request: Request, p: Portal, session: Session,
+                 form: dict[str, Any] | None) -> None:
+        self.request = request
+        self.p = p
+        self.session = session
+        self.form = form or {}
+
+    @property
+    def admin(self) -> str:
+        return self.session.admin.name
+
+    def text(self, name: str) -> str:
+        value = self.form.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        return value.strip() if isinstance(value, str) else ""
+
+    def render(self, template: str, http_status: int = 200, **values: Any) -> HTMLResponse:
+        return render(self.request, template, http_status, admin=self.session.admin.name,
+                      csrf=self.session.csrf, **values)
+
+
+def render(request: Request, template: str, http_status: int = 200, **values: Any
+           ) -> HTMLResponse:
+    values.setdefault("admin", None)
+    values.setdefault("csrf", "")
+    values.setdefault("path", request.url.path)
+    html = ENV.get_template(template).render(**values)
+    return HTMLResponse(html, status_code=http_status, headers=NO_STORE)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303, headers=NO_STORE)
+
+
+def safe_next(value: str | None) -> str:
+    """Only a console path may be a place to return to after login."""
+    if value and value.startswith("/admin/") and "//" not in value and "\\" not in value:
+        return value
+    return "/admin/"
+
+
+def current_session(request: Request) -> Session | None:
+    state = admin_state(request)
+    return state.sessions.get(request.cookies.get(COOKIE), state.accounts)
+
+
+def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Require a live console session (and, for a state change, its CSRF token)."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        session = current_session(request)
+        if session is None:
+            if request.method in ("GET", "HEAD"):
+                target = request.url.path
+                return redirect(f"/admin/?next={quote(target)}")
+            return render(request, "expired.html", 401)
+        form = None
+        try:
+            if request.method not in ("GET", "HEAD"):
+                form = dict((await read_submission(request)).data)
+                if not csrf_ok(session, form.pop("csrf", None)):
+                    return render(request, "expired.html", 403, forbidden=True)
+            return await handler(request, Ctx(request, portal(request), session, form))
+        except ApiError as exc:
+            return render(request, "problem.html", exc.status, admin=session.admin.name,
+                          csrf=session.csrf, message=exc.message)
+
+    guarded.admin_page = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def errors_of(exc: ApiError) -> dict[str, str]:
+    return dict(exc.fields or {})
