@@ -66,14 +66,18 @@ def hashable(value: Any) -> Any:
 
 
 class TableData:
-    """One table's documents, its id map and its lazily built equality indexes."""
+    """One table's documents, its id map and its lazily built equality indexes.
+
+    An index maps a tuple of field values to the doc_id holding them, or to a set of doc_ids
+    when several do (most keys are unique: an int costs far less memory than a set).
+    """
 
     __slots__ = ("by_id", "docs", "indexes", "next_doc_id")
 
     def __init__(self) -> None:
         self.docs: dict[int, Doc] = {}
         self.by_id: dict[str, int] = {}
-        self.indexes: dict[tuple[str, ...], dict[tuple[Any, ...], set[int]]] = {}
+        self.indexes: dict[tuple[str, ...], dict[tuple[Any, ...], int | set[int]]] = {}
         self.next_doc_id = 1
 
     def set(self, doc_id: int, doc: Doc | None) -> Doc | None:
@@ -84,28 +88,44 @@ class TableData:
             for fields, index in self.indexes.items():
                 key = tuple(hashable(old.get(f, MISSING)) for f in fields)
                 bucket = index[key]
-                bucket.discard(doc_id)
-                if not bucket:
+                if type(bucket) is int:
                     del index[key]
+                else:
+                    bucket.discard(doc_id)  # type: ignore[union-attr]
+                    if len(bucket) == 1:  # type: ignore[arg-type]
+                        index[key] = next(iter(bucket))  # type: ignore[call-overload]
         if doc is not None:
             self.docs[doc_id] = doc
             self.by_id[doc["id"]] = doc_id
             for fields, index in self.indexes.items():
-                key = tuple(hashable(doc.get(f, MISSING)) for f in fields)
-                index.setdefault(key, set()).add(doc_id)
+                _add(index, tuple(hashable(doc.get(f, MISSING)) for f in fields), doc_id)
             if doc_id >= self.next_doc_id:
                 self.next_doc_id = doc_id + 1
         return old
 
-    def index(self, fields: tuple[str, ...]) -> dict[tuple[Any, ...], set[int]]:
+    def lookup(self, equals: dict[str, Any]) -> list[int]:
+        """The doc_ids whose fields equal ``equals``, oldest first (builds the index once)."""
+        fields = tuple(sorted(equals))
         index = self.indexes.get(fields)
         if index is None:
             index = {}
             for doc_id, doc in self.docs.items():
-                key = tuple(hashable(doc.get(f, MISSING)) for f in fields)
-                index.setdefault(key, set()).add(doc_id)
+                _add(index, tuple(hashable(doc.get(f, MISSING)) for f in fields), doc_id)
             self.indexes[fields] = index
-        return index
+        bucket = index.get(tuple(hashable(equals[f]) for f in fields))
+        if bucket is None:
+            return []
+        return [bucket] if type(bucket) is int else sorted(bucket)  # type: ignore[arg-type]
+
+
+def _add(index: dict[tuple[Any, ...], int | set[int]], key: tuple[Any, ...], doc_id: int) -> None:
+    bucket = index.get(key)
+    if bucket is None:
+        index[key] = doc_id
+    elif type(bucket) is int:
+        index[key] = {bucket, doc_id}
+    else:
+        bucket.add(doc_id)  # type: ignore[union-attr]
 
 
 def write_all(fd: int, data: bytes) -> None:

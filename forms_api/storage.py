@@ -67,7 +67,6 @@ from forms_api._storage_files import (
     TableData,
     backup_data_dir,
     fsync_dir,
-    hashable,
     journal_path,
     list_journals,
     load,
@@ -142,7 +141,7 @@ class _Transaction:
 
     def __init__(self, engine: _DurableStorage) -> None:
         self._engine = engine
-        self._outer = False
+        self._outer: list[bool] = []  # one entry per open `with`, should one object be reused
 
     def __enter__(self) -> None:
         engine = self._engine
@@ -150,13 +149,13 @@ class _Transaction:
         if engine._closed:
             engine._lock.release()
             raise StorageError("the database is closed")
-        self._outer = engine._txn is None
-        if self._outer:
+        self._outer.append(engine._txn is None)
+        if engine._txn is None:
             engine._txn = _Txn()
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         engine = self._engine
-        if not self._outer:
+        if not self._outer.pop():
             engine._lock.release()
             return
         txn = engine._txn
@@ -508,13 +507,7 @@ class Table(_TinyTable):
         """Documents whose fields equal ``equals``, through a hash index (built on first use)."""
         if not equals:
             raise TypeError("find() needs at least one field=value")
-        fields = tuple(sorted(equals))
-        key = tuple(hashable(equals[f]) for f in fields)
-
-        def pick(td: TableData) -> list[Doc]:
-            return [td.docs[i] for i in sorted(td.index(fields).get(key, ()))]
-
-        return [_copy(d) for d in self._refs(pick)]
+        return [_copy(d) for d in self._refs(lambda td: [td.docs[i] for i in td.lookup(equals)])]
 
     def get_id(self, id: str) -> Doc | None:
         """The document whose ``id`` is ``id``, or None."""
@@ -541,10 +534,8 @@ class Table(_TinyTable):
             raise TypeError("count() takes a query or field=value pairs")
         if cond is not None:
             return len(self._refs(lambda td: [d for d in td.docs.values() if cond(d)]))
-        fields = tuple(sorted(equals))
-        key = tuple(hashable(equals[f]) for f in fields)
         with _Transaction(self._storage):
-            return len(self._storage.table_data(self.name).index(fields).get(key, ()))
+            return len(self._storage.table_data(self.name).lookup(equals))
 
     def __len__(self) -> int:
         with _Transaction(self._storage):

@@ -122,6 +122,19 @@ def test_find_is_an_equality_lookup_kept_up_to_date(db: Database) -> None:
     assert len(t.find(session_id="s1")) == 1
 
 
+def test_find_after_duplicates_come_and_go(db: Database) -> None:
+    t = db.table("t")
+    assert t.find(k=1) == []  # builds the index on an empty table
+    ids = [t.insert({"k": 1}) for _ in range(3)]
+    assert [d["id"] for d in t.find(k=1)] == ids
+    for n, record_id in enumerate(ids):
+        t.remove_id(record_id)
+        assert [d["id"] for d in t.find(k=1)] == ids[n + 1 :]
+        assert t.count(k=1) == 2 - n
+    again = t.insert({"k": 1})
+    assert [d["id"] for d in t.find(k=1)] == [again]
+
+
 def test_find_matches_lists(db: Database) -> None:
     t = db.table("t")
     t.insert({"tags": ["a", "b"]})
@@ -220,6 +233,13 @@ def test_nested_transactions_commit_with_the_outermost(db: Database) -> None:
             t.insert({"n": 1})
         t.insert({"n": 2})
     assert len(t) == 2
+    same = db.transaction()
+    with same:
+        with same:
+            t.insert({"n": 3})
+        t.insert({"n": 4})
+    assert len(t) == 4
+    t.insert({"n": 5})  # the lock was released
 
 
 def check_in(db: Database, session: str, phone: str, capacity: int) -> str:
