@@ -655,6 +655,7 @@ class Database(TinyDB):
     """The portal's database: ``Database.open(data_dir)`` or ``Database.memory()``."""
 
     table_class = Table
+    default_storage_class = _DurableStorage  # Database() without arguments: in memory
     _storage: _DurableStorage
 
     @classmethod
@@ -665,7 +666,11 @@ class Database(TinyDB):
         migrations: Sequence[Migration] | None = None,
         compact_min_ops: int = COMPACT_MIN_OPS,
     ) -> Database:
-        """Lock ``data_dir``, load it, run pending migrations."""
+        """Lock ``data_dir``, load it, run pending migrations.
+
+        Raises DatabaseLocked while another process (or Database) holds the directory,
+        DatabaseDamaged when its files do not load; a compaction may start in the background.
+        """
         db = cls(Path(data_dir), storage=_DurableStorage, compact_min_ops=compact_min_ops)
         try:
             db._migrate(MIGRATIONS if migrations is None else migrations)
