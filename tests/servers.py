@@ -65,13 +65,15 @@ class Server:
         self.process = subprocess.Popen(
             [str(PORTAL), "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args],
             env=env, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        allowed = env.get("PORTAL_ALLOWED_HOSTS", "127.0.0.1").split(",")[0].strip()
+        host = {"Host": f"{allowed}:{self.port}"}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"portal serve exited with {self.process.returncode}: "
                                    f"{self.stderr_path.read_text(errors='replace')[-2000:]}")
             try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/api/health", headers=host, timeout=1).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
