@@ -20,6 +20,7 @@ from forms_api.admin import console
 from forms_api.admin.state import AdminState
 from forms_api.context import Portal, notice_version
 from forms_api.errors import EXCEPTION_HANDLERS
+from forms_api.limits import HeaderLimitMiddleware
 from forms_api.modules import load_modules
 from forms_api.origin import SameOriginWritesMiddleware
 from forms_api.ratelimit import RateLimit
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> Starlette:
             # Host and Origin are checked inside the security headers, so refusals carry them.
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts),
                        www_redirect=False),
+            Middleware(HeaderLimitMiddleware, max_bytes=settings.max_header_bytes),
             Middleware(SameOriginWritesMiddleware),
             Middleware(GZipMiddleware, minimum_size=512),
         ],

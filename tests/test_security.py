@@ -79,3 +79,13 @@ def test_exports_are_never_stored(make_client) -> None:  # type: ignore[no-untyp
 
 def test_public_pages_may_be_cached(client: TestClient) -> None:
     assert "no-store" not in client.get("/").headers.get("cache-control", "")
+
+
+def test_headers_over_the_cap_get_431(make_client) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(max_header_bytes=2048)
+    assert client.get("/api/health", headers={"X-Pad": "a" * 1000}).status_code == 200
+    response = client.get("/api/health", headers={"X-Pad": "a" * 3000})
+    assert_error(response, 431, "headers_too_large")
+    assert_security_headers(response)
+    long_path = client.get("/" + "p" * 3000)
+    assert long_path.status_code == 431

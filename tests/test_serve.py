@@ -1,0 +1,68 @@
+"""`portal serve` limits on a real server: header bytes, concurrency, which proxy is trusted."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+
+from forms_api.cli import make_parser
+from tests.conftest import assert_error
+from tests.servers import Server
+
+
+@pytest.mark.parametrize("option", ["--limit-concurrency=-1", "--max-header-bytes=0",
+                                    "--max-header-bytes=lots"])
+def test_bad_limit_options_are_refused(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        make_parser().parse_args(["serve", option])
+    assert exit_info.value.code == 2
+    assert option.split("=")[0] in capsys.readouterr().err
+
+
+def test_headers_over_the_cap_are_refused(built_site: Path, tmp_path: Path) -> None:
+    with Server(built_site, tmp_path / "data", args=["--max-header-bytes", "4096"]) as server:
+        ok = httpx.get(f"{server.url}/api/health", headers={"X-Pad": "a" * 2000})
+        assert ok.status_code == 200
+        # 8 KB arrives in one read (h11 alone lets it through); 200 KB in several.
+        refused = httpx.get(f"{server.url}/api/health", headers={"X-Pad": "a" * 8000})
+        assert_error(refused, 431, "headers_too_large")
+        try:  # the parser gives up while the client is still sending: 400, or a reset
+            status = httpx.get(f"{server.url}/api/health",
+                               headers={"X-Pad": "a" * 200_000}).status_code
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+            status = 400
+        assert status == 400
+        assert httpx.get(f"{server.url}/api/health").status_code == 200  # still serving
+
+
+def test_connections_over_the_cap_get_503(built_site: Path, tmp_path: Path) -> None:
+    with Server(built_site, tmp_path / "data", args=["--limit-concurrency", "4"]) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(4)]
+        try:
+            assert httpx.get(f"{server.url}/api/health").status_code == 503
+        finally:
+            for sock in idle:
+                sock.close()
+        statuses = []
+        for _ in range(50):  # the server notices the closed sockets within a moment
+            statuses.append(httpx.get(f"{server.url}/api/health").status_code)
+            if statuses[-1] == 200:
+                break
+        assert statuses[-1] == 200, statuses
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_forwarded_proto_is_believed_only_from_the_trusted_proxy(
+        built_site: Path, tmp_path: Path, trusted: bool) -> None:
+    args = ["--forwarded-allow-ips", "127.0.0.1"] if trusted else []
+    with Server(built_site, tmp_path / "data", args=args) as server:
+        headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7",
+                   "Origin": f"https://127.0.0.1:{server.port}"}
+        response = httpx.post(f"{server.url}/api/volunteers", json={}, headers=headers)
+        if trusted:
+            assert_error(response, 422, "validation_error")
+        else:
+            assert_error(response, 403, "cross_origin")
