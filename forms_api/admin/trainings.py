@@ -46,6 +46,12 @@ def _parse_moment(value: Any) -> Any:
 Moment = Annotated[dt.datetime, BeforeValidator(_parse_moment), AfterValidator(_in_shanghai)]
 
 
+def _digits(code: str) -> str:
+    if not code.isdigit():
+        raise PydanticCustomError("code", "签到码应为 4 到 8 位数字")
+    return code
+
+
 class TrainingSession(PortalForm):
     """新建培训场次"""
 
@@ -55,7 +61,8 @@ class TrainingSession(PortalForm):
     ends_at: Moment = field("结束时间")
     location: str = field("地点", min_length=2, max_length=100)
     capacity: int = field("名额", ge=1, le=5000)
-    code: str | None = field("签到码", None, min_length=4, max_length=8, pattern=CODE_PATTERN)
+    code: Annotated[str, AfterValidator(_digits)] | None = field(
+        "签到码", None, min_length=4, max_length=8, pattern=CODE_PATTERN)
 
 
 def _new_code(active_codes: set[str]) -> str:
