@@ -16,7 +16,8 @@ Why it is durable. The outermost ``transaction()`` turns its changes into one JS
 to ``portal.journal.<gen>`` with a single ``os.write`` while it holds the lock, releases the lock
 and then waits until a flush leader (the first waiting thread) has fsynced past that line: one
 fsync covers every transaction written so far (group commit). A transaction that only read waits
-too, so nobody is answered from data that a crash could still take back.
+too, until the newest change to each table it read is fsynced, so nobody is answered from data
+that a crash could still take back (and a read of a quiet table does not wait at all).
 
 Why it is crash-safe. A journal line is written whole or, if the writer dies or the power fails
 during that write, it is the unterminated last line of the newest journal: that write never
@@ -132,6 +133,7 @@ _Undo = tuple[str, "int | None", Any]
 class _Txn:
     undo: list[_Undo] = field(default_factory=list)
     ops: list[bytes] = field(default_factory=list)
+    read_seq: int = 0  # the newest change to any table this transaction read
 
 
 class _Transaction:
@@ -188,6 +190,7 @@ class _DurableStorage(Storage):
         self._txn: _Txn | None = None
         self._written_seq = 0
         self._durable_seq = 0
+        self._table_seq: dict[str, int] = {}  # table -> seq of its newest change
         self._pending: deque[tuple[int, list[_Undo]]] = deque()
         self._flushing = False
         self._failed: BaseException | None = None  # set: writes are refused
@@ -268,6 +271,10 @@ class _DurableStorage(Storage):
     # -- changes (the lock is held and a transaction is open)
 
     def table_data(self, name: str) -> TableData:
+        """A table's data (lock held); a reading transaction will wait until it is durable."""
+        txn = self._txn
+        if txn is not None:
+            txn.read_seq = max(txn.read_seq, self._table_seq.get(name, 0))
         td = self._tables.get(name)
         return td if td is not None else TableData()
 
@@ -336,7 +343,8 @@ class _DurableStorage(Storage):
     def _commit(self, txn: _Txn) -> int:
         """Append the transaction's line (lock held); return the sequence number to wait for."""
         if not txn.undo or self._dir is None:
-            return self._written_seq
+            # Only read: wait for what it read, not for unrelated tables' pending changes.
+            return txn.read_seq
         if self._failed is not None:
             self._undo(txn.undo)
             raise StorageError(f"the change was not saved: {self._failed}")
@@ -356,6 +364,8 @@ class _DurableStorage(Storage):
             raise StorageError(f"could not write to the journal in {self._dir}: {exc}") from exc
         self._size += len(line)
         self._written_seq = seq
+        for name, _, _ in txn.undo:
+            self._table_seq[name] = seq
         self._pending.append((seq, txn.undo))
         while self._pending and self._pending[0][0] <= self._durable_seq:
             self._pending.popleft()
@@ -406,6 +416,8 @@ class _DurableStorage(Storage):
             if seq > self._durable_seq:
                 self._undo(undo)
         self._written_seq = self._durable_seq
+        for name, seq in self._table_seq.items():
+            self._table_seq[name] = min(seq, self._durable_seq)
         logger.error("storage failed in %s: %s; writes are refused until restart", self._dir, error)
         with self._cv:
             self._cv.notify_all()
@@ -433,6 +445,8 @@ class _DurableStorage(Storage):
     def freeze(self) -> tuple[list[tuple[str, list[tuple[int, Doc]]]], int]:
         """A consistent shallow copy of every table, and its sequence number (lock held)."""
         frozen = [(name, list(td.docs.items())) for name, td in self._tables.items()]
+        if self._txn is not None:
+            self._txn.read_seq = self._written_seq
         return frozen, self._written_seq
 
     def compact(self) -> None:

@@ -362,6 +362,8 @@ def test_a_reading_transaction_waits_for_what_it_read(
     """A dedupe must not answer from a record that a crash could still take back."""
     db = Database.open(tmp_path / "data")
     t = db.table("t")
+    db.table("other").insert({"id": "o"})
+    db.table("other").remove_id("o")
     real_fsync = os.fsync
     in_fsync = threading.Event()
     release = threading.Event()
@@ -385,6 +387,7 @@ def test_a_reading_transaction_waits_for_what_it_read(
     reader = threading.Thread(target=read)
     reader.start()
     assert not read_done.wait(0.1)  # it saw the record, so it waits for its fsync
+    assert db.table("other").all() == []  # a table without pending changes: no wait
     release.set()
     writer.join()
     reader.join()
