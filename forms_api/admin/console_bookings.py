@@ -57,6 +57,7 @@ async def booking(request: Request, ctx: Ctx) -> Response:
     booking_id = request.path_params["id"]
     errors: dict[str, str] = {}
     message = None
+    status = 200
     values: dict[str, Any] = {}
     if request.method == "POST":
         move = ctx.text("status")
@@ -68,7 +69,7 @@ async def booking(request: Request, ctx: Ctx) -> Response:
             await blocking(bookings.change, ctx.p, booking_id, form, ctx.admin)
             return redirect(f"/admin/bookings/{booking_id}/?done={move}")
         except ApiError as exc:
-            errors, message = errors_of(exc), exc.message
+            errors, message, status = errors_of(exc), exc.message, exc.status
 
     def load() -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         db = ctx.p.db
@@ -85,7 +86,7 @@ async def booking(request: Request, ctx: Ctx) -> Response:
                   "note": "", "reason": ""}
     moves = {m: MOVE_LABELS[m] for m in bookings.MOVES.get(found["status"], ())}
     expert = next((v for v in approved if v["id"] == found.get("expert_id")), None)
-    return ctx.render("booking.html", 409 if message and not errors else (422 if message else 200),
+    return ctx.render("booking.html", status,
                       booking=found, experts=approved, expert=expert, moves=moves,
                       values=values, errors=errors, message=message,
                       done=request.query_params.get("done"), **_labels())
@@ -123,6 +124,7 @@ def _blackout_text(rules: limits.Rules) -> str:
 async def rules(request: Request, ctx: Ctx) -> Response:
     errors: dict[str, str] = {}
     message = None
+    status = 200
     saved = bool(request.query_params.get("saved"))
     if request.method == "POST":
         values = {k: ctx.text(k) for k in ("per_school_per_term", "per_expert_per_month",
@@ -131,13 +133,13 @@ async def rules(request: Request, ctx: Ctx) -> Response:
             await blocking(limits.save_rules, ctx.p.db, values, ctx.admin)
             return redirect("/admin/limits/?saved=1")
         except ApiError as exc:
-            errors, message = errors_of(exc), exc.message
+            errors, message, status = errors_of(exc), exc.message, exc.status
     else:
         current = await blocking(limits.load_rules, ctx.p.db)
         values = {"per_school_per_term": current.per_school_per_term or "",
                   "per_expert_per_month": current.per_expert_per_month or "",
                   "blackout": _blackout_text(current)}
-    return ctx.render("limits.html", 422 if message else 200, values=values, errors=errors,
+    return ctx.render("limits.html", status, values=values, errors=errors,
                       message=message, saved=saved)
 
 

@@ -42,6 +42,7 @@ async def calendar_file(request: Request, ctx: Ctx) -> Response:
 async def privacy(request: Request, ctx: Ctx) -> Response:
     errors: dict[str, str] = {}
     message = None
+    status = 200
     found: dict[str, list[dict[str, Any]]] | None = None
     deleted: dict[str, int] | None = None
     purged: dict[str, int] | None = None
@@ -64,9 +65,9 @@ async def privacy(request: Request, ctx: Ctx) -> Response:
                 else:
                     found = await blocking(privacy_ops.lookup, ctx.p.db, phone, ctx.admin)
         except ApiError as exc:
-            errors, message = errors_of(exc), exc.message
+            errors, message, status = errors_of(exc), exc.message, exc.status
             phone = ctx.text("phone")
-    return ctx.render("privacy.html", 422 if message else 200, phone=phone, found=found,
+    return ctx.render("privacy.html", status, phone=phone, found=found,
                       deleted=deleted, purged=purged, errors=errors, message=message,
                       labels=privacy_ops.LABELS, topics=EXPERTISE,
                       retention=privacy_ops.retention_table(ctx.p.settings))

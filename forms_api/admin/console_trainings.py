@@ -51,6 +51,7 @@ async def session_new(request: Request, ctx: Ctx) -> Response:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     message = None
+    status = 200
     if request.method == "POST":
         values = {k: ctx.text(k) for k in FIELDS}
         try:
@@ -58,8 +59,8 @@ async def session_new(request: Request, ctx: Ctx) -> Response:
             made = await blocking(trainings.create, ctx.p, form, ctx.admin)
             return redirect(f"/admin/trainings/{made['id']}/")
         except ApiError as exc:
-            errors, message = errors_of(exc), exc.message
-    return ctx.render("training_form.html", 422 if errors or message else 200, values=values,
+            errors, message, status = errors_of(exc), exc.message, exc.status
+    return ctx.render("training_form.html", status, values=values,
                       errors=errors, message=message, modules=_modules(ctx), session=None)
 
 
@@ -72,6 +73,7 @@ async def session_detail(request: Request, ctx: Ctx) -> Response:
         raise ApiError(404, message="找不到这场培训。")
     errors: dict[str, str] = {}
     message = None
+    status = 200
     values = _form_values(session)
     if request.method == "POST":
         values = {k: ctx.text(k) for k in FIELDS}
@@ -80,10 +82,10 @@ async def session_detail(request: Request, ctx: Ctx) -> Response:
             await blocking(trainings.update, ctx.p, session_id, form, ctx.admin)
             return redirect(f"/admin/trainings/{session_id}/?saved=1")
         except ApiError as exc:
-            errors, message = errors_of(exc), exc.message
+            errors, message, status = errors_of(exc), exc.message, exc.status
     attendance = await blocking(trainings_attendance, db, session_id)
     module = ctx.p.modules.get(session["module"])
-    return ctx.render("training.html", 422 if errors or message else 200, session=session,
+    return ctx.render("training.html", status, session=session,
                       module=module, attendance=attendance, values=values, errors=errors,
                       message=message, modules=_modules(ctx),
                       saved=bool(request.query_params.get("saved")),

@@ -54,6 +54,7 @@ async def application(request: Request, ctx: Ctx) -> Response:
     volunteer_id = request.path_params["id"]
     errors: dict[str, str] = {}
     message = None
+    status = 200
     values: dict[str, Any] = {}
     if request.method == "POST":
         values = {"action": ctx.text("action"), "note": ctx.text("note")}
@@ -71,7 +72,7 @@ async def application(request: Request, ctx: Ctx) -> Response:
                 await blocking(volunteers.review, ctx.p, volunteer_id, form, ctx.admin)
             return redirect(f"/admin/volunteers/{volunteer_id}/?done={action}")
         except ApiError as exc:
-            errors, message = errors_of(exc), exc.message
+            errors, message, status = errors_of(exc), exc.message, exc.status
     person = await blocking(ctx.p.db.table("volunteers").get_id, volunteer_id)
     if person is None:
         raise ApiError(404, message="找不到这位志愿者。")
@@ -79,7 +80,7 @@ async def application(request: Request, ctx: Ctx) -> Response:
     moves = volunteers.MOVES.get(person["status"], ())
     actions = {k: v for k, v in ACTIONS.items()
                if k in moves or (k == "request_info" and person["status"] == "pending")}
-    return ctx.render("volunteer.html", 422 if message else 200, person=person,
+    return ctx.render("volunteer.html", status, person=person,
                       actions=actions, values=values, errors=errors, message=message,
                       done=request.query_params.get("done"), **_labels())
 

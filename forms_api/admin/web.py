@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -42,7 +42,7 @@ def _show_day(text: str | None) -> str:
 
 
 ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                  trim_blocks=True, lstrip_blocks=True)  # records may lack optional fields
 ENV.filters["time"] = _show_time
 ENV.filters["day"] = _show_day
 
