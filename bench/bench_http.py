@@ -125,7 +125,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def run(args: argparse.Namespace, port: int) -> tuple[list[str], int]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(args: argparse.Namespace, port: int, pid: int) -> tuple[list[str], int]:
     conn = Connection(port)
     status, body = await conn.request(http("GET", "/api/modules", port))
     slug = orjson.loads(body)["items"][0]["slug"]
@@ -156,14 +162,17 @@ async def run(args: argparse.Namespace, port: int) -> tuple[list[str], int]:
         ("GET /api/health (bare)", lambda: http("GET", "/api/health", port)),
         ("POST check-in (durable insert)", check_in),
     ]:
+        cpu_before = cpu_seconds(pid)
         latencies, statuses = await burst(port, make, args.seconds, args.concurrency)
+        cpu = (cpu_seconds(pid) - cpu_before) / (args.seconds + 1.0)  # the warm-up second too
         rate = len(latencies) / args.seconds
         ordered = sorted(latencies)
         p50 = statistics.median(ordered) * 1e3
         p99 = ordered[int(len(ordered) * 0.99)] * 1e3
         bare_rate = bare_rate or rate
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
-        rows.append(f"| {label} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | {rate / bare_rate:.0%} | {shown} |")
+        rows.append(f"| {label} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | {rate / bare_rate:.0%} "
+                    f"| {cpu * 1e3 / rate:.2f} | {shown} |")
         created = statuses.get(201, 0)
     return rows, created
 
@@ -196,7 +205,7 @@ def main() -> None:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("portal serve did not start (is the site built?)") from None
                 time.sleep(0.1)
-        rows, created = asyncio.run(run(args, port))
+        rows, created = asyncio.run(run(args, port, server.pid))
         server.send_signal(signal.SIGTERM)
         server.wait(30)
         db = Database.open(data_dir)
@@ -210,8 +219,8 @@ def main() -> None:
     print(f"\nMachine: {os.cpu_count()} CPUs, Python {platform.python_version()}; one `portal serve` "
           f"process; client in this process; concurrency {args.concurrency}; {args.seconds:.0f} s "
           f"each; {args.existing:,} check-ins stored before.\n")
-    print("| endpoint | requests/s | p50 ms | p99 ms | vs bare | statuses |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| endpoint | requests/s | p50 ms | p99 ms | vs bare | server CPU ms/request | statuses |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     print("\n".join(rows))
     print(f"\n- Check-ins answered 201: {created:,}; found in the database after shutdown: {stored:,} "
           f"(the 201s of the 1 s warm-up are counted there too).")

@@ -105,6 +105,16 @@ class TableData:
 
     def lookup(self, equals: dict[str, Any]) -> list[int]:
         """The doc_ids whose fields equal ``equals``, oldest first (builds the index once)."""
+        bucket = self._bucket(equals)
+        if bucket is None:
+            return []
+        return [bucket] if type(bucket) is int else sorted(bucket)  # type: ignore[arg-type]
+
+    def count(self, equals: dict[str, Any]) -> int:
+        bucket = self._bucket(equals)
+        return 0 if bucket is None else 1 if type(bucket) is int else len(bucket)  # type: ignore[arg-type]
+
+    def _bucket(self, equals: dict[str, Any]) -> int | set[int] | None:
         fields = tuple(sorted(equals))
         index = self.indexes.get(fields)
         if index is None:
@@ -112,10 +122,7 @@ class TableData:
             for doc_id, doc in self.docs.items():
                 _add(index, tuple(hashable(doc.get(f, MISSING)) for f in fields), doc_id)
             self.indexes[fields] = index
-        bucket = index.get(tuple(hashable(equals[f]) for f in fields))
-        if bucket is None:
-            return []
-        return [bucket] if type(bucket) is int else sorted(bucket)  # type: ignore[arg-type]
+        return index.get(tuple(hashable(equals[f]) for f in fields))
 
 
 def _add(index: dict[tuple[Any, ...], int | set[int]], key: tuple[Any, ...], doc_id: int) -> None:
