@@ -82,7 +82,7 @@ class TableData:
 
     def set(self, doc_id: int, doc: Doc | None) -> Doc | None:
         """Install ``doc`` (or delete with ``None``), keep the maps right, return the old one."""
-        old = self.docs.pop(doc_id, None)
+        old = self.docs.get(doc_id)
         if old is not None:
             self.by_id.pop(old.get("id"), None)  # type: ignore[arg-type]
             for fields, index in self.indexes.items():
@@ -94,8 +94,10 @@ class TableData:
                     bucket.discard(doc_id)  # type: ignore[union-attr]
                     if len(bucket) == 1:  # type: ignore[arg-type]
                         index[key] = next(iter(bucket))  # type: ignore[call-overload]
-        if doc is not None:
-            self.docs[doc_id] = doc
+        if doc is None:
+            self.docs.pop(doc_id, None)
+        else:
+            self.docs[doc_id] = doc  # replacing keeps the document's place: insertion order
             self.by_id[doc["id"]] = doc_id
             for fields, index in self.indexes.items():
                 _add(index, tuple(hashable(doc.get(f, MISSING)) for f in fields), doc_id)

@@ -161,6 +161,17 @@ def test_update_and_remove(db: Database) -> None:
     assert t.all() == [] and len(t) == 0
 
 
+def test_updates_keep_insertion_order(db: Database) -> None:
+    t = db.table("t")
+    ids = [t.insert({"n": n}) for n in range(3)]
+    t.update_id(ids[0], {"n": 10})
+    t.update({"seen": True}, Query().n == 1)
+    assert [d["id"] for d in t.all()] == ids
+    db = reopen(db)
+    assert [d["id"] for d in db.table("t").all()] == ids
+    db.close()
+
+
 def test_the_id_of_a_document_cannot_change(db: Database) -> None:
     t = db.table("t")
     record_id = t.insert({"n": 1})
