@@ -52,6 +52,13 @@ class PortalServer:
         return httpx.Client(base_url=self.origin, timeout=10.0,
                             headers={"Authorization": f"Bearer {self.admin_token}"})
 
+    def get_json(self, path: str, **kwargs: Any) -> Any:
+        """One public GET that must succeed; its JSON body."""
+        with self.api() as client:
+            response = client.get(path, **kwargs)
+        assert response.is_success, f"GET {path}: {response.status_code} {response.text}"
+        return response.json()
+
     def admin_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """One admin API call that must succeed; its JSON body."""
         with self.admin() as client:

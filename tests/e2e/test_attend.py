@@ -1,0 +1,72 @@
+"""A teacher checks in at a training by scanning its QR code, then scans it again."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from forms_api.clock import parse_iso, show_time
+from tests.e2e.axe import assert_accessible
+from tests.e2e.conftest import Browse
+from tests.e2e.people import (attendance, consent, create_session, field, press, tick,
+                               wait_like_a_person)
+from tests.e2e.phone import assert_fits_phone, assert_readable
+from tests.e2e.server import PortalServer
+
+pytestmark = pytest.mark.e2e
+
+
+def test_teacher_checks_in_from_the_qr_link_and_again(browse: Browse, portal: PortalServer
+                                                      ) -> None:
+    session = create_session(portal, title="危机干预专题培训（第一期）")
+    link = f"/attend/?session={session['id']}&code={session['code']}"
+
+    # The QR code opens the page on the teacher's phone: it names the session first.
+    visit = browse("phone")
+    page = visit.page
+    page.goto(link)
+    facts = page.locator(".portal-session")
+    expect(facts).to_contain_text("危机干预专题培训（第一期）")
+    expect(facts).to_contain_text("市教师发展中心 301 室")
+    expect(facts).to_contain_text("正在签到")
+    expect(field(page, "签到码")).to_have_value(session["code"])
+    assert_fits_phone(page, "check-in page with a session")
+
+    field(page, "姓名").fill("王芳")
+    field(page, "学校").fill("市第一中学")
+    field(page, "手机号").fill("138 0013 8001")
+    field(page, "任教学科").fill("心理健康")
+    tick(page, consent(page), touch=True)
+    wait_like_a_person(page, "attendance")
+    press(page.get_by_role("button", name="签到"), touch=True)
+
+    receipt = page.locator("[data-portal-receipt]")
+    expect(receipt).to_contain_text("已签到")
+    expect(receipt).to_contain_text("王芳")
+    assert_readable(receipt)
+    assert_accessible(page, "check-in receipt")
+
+    # The bureau's records hold exactly this check-in, phone normalised, time as shown.
+    records = attendance(portal, session["id"])
+    assert len(records) == 1, records
+    record = records[0]
+    assert (record["name"], record["school"], record["phone"], record["subject"]) == (
+        "王芳", "市第一中学", "13800138001", "心理健康")
+    first_time = show_time(parse_iso(record["checked_in_at"]))
+    expect(receipt).to_contain_text(f"已签到 {first_time}")
+    assert portal.get_json(f"/api/trainings/{session['id']}")["checked_in"] == 1
+
+    # Scanning again later (new page, same phone): told so, with the first time; one record.
+    again = browse("phone").page
+    again.goto(link)
+    field(again, "姓名").fill("王芳")
+    field(again, "学校").fill("市第一中学")
+    field(again, "手机号").fill("13800138001")
+    tick(again, consent(again), touch=True)
+    wait_like_a_person(again, "attendance")
+    press(again.get_by_role("button", name="签到"), touch=True)
+    receipt = again.locator("[data-portal-receipt]")
+    expect(receipt).to_contain_text(f"已签到（此前已签到） {first_time}")
+    assert_readable(receipt)
+    records_after = attendance(portal, session["id"])
+    assert records_after == records
