@@ -19,7 +19,7 @@ from forms_api.accesslog import AccessLogMiddleware
 from forms_api.admin import console
 from forms_api.admin.state import AdminState
 from forms_api.context import Portal, notice_version
-from forms_api.errors import EXCEPTION_HANDLERS
+from forms_api.errors import EXCEPTION_HANDLERS, ApiError, api_error_handler
 from forms_api.limits import HeaderLimitMiddleware
 from forms_api.modules import load_modules
 from forms_api.origin import SameOriginWritesMiddleware
@@ -102,6 +102,8 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(SameOriginWritesMiddleware),
             Middleware(GZipMiddleware, minimum_size=512),
         ],
+        # The pages that take a POST (booking lookup) answer refusals in the API's shape.
+        exception_handlers={ApiError: api_error_handler},
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -27,7 +27,7 @@ from forms_api.forms.bookings import (REFERENCE_PATTERN, STATUSES, TIME_SLOTS, B
                                       eligible_dates, normalize_reference)
 from forms_api.forms.render import render_form, replace_region
 from forms_api.forms.validation import validate
-from forms_api.intake import client_address, read_submission, wants_html
+from forms_api.intake import client_address, read_submission
 from forms_api.storage import Database
 
 ONLINE_ONLY = "需要在线查看：请在本站网址上打开本页。"
@@ -305,9 +305,7 @@ async def booking_status_page(request: Request) -> Response:
             slots["booking"] = booking_block(shown)
             if booking["status"] in {"requested", "confirmed"}:
                 slots["booking"] += cancel_form(booking["reference"], lookup.phone)
-        except ApiError as exc:
-            if not wants_html(request):
-                raise
+        except ApiError as exc:  # a page, whoever asks: the lookup form again, with the problem
             errors, message, status = exc.fields or {}, exc.message, exc.status
     else:
         ref = normalize_reference(request.query_params.get("ref", "")[:20])

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from forms_api.forms import FORMS, META_FIELDS
 from forms_api.forms.bookings import eligible_dates
 from forms_api.forms.validation import properties
+from tests.conftest import assert_error
 from tests.forms_support import (ADMIN, HTML, approved_expert, booking_body,  # noqa: F401
                                  make_session, portal_client, volunteer_body)
 
@@ -202,3 +203,13 @@ def test_served_form_pages_keep_the_csp(portal_client: TestClient) -> None:
     page = portal_client.get("/volunteer/")
     assert "'unsafe-inline'" not in page.headers["content-security-policy"].split("script-src")[1].split(";")[0]
     assert "assets/js/forms.js" in page.text
+
+
+def test_status_page_post_refusals(make_client: Any) -> None:
+    client = make_client(rate_limit=2)
+    page = client.post("/booking/status/", data={"reference": "x"},
+                       headers={"Accept": "application/json"})
+    assert page.status_code == 422 and "请填写联系电话" in page.text
+    assert_error(client.post("/booking/status/", content=b"x", headers={"content-type": "text/plain"}),
+                 415, "unsupported_media_type")
+    assert_error(client.post("/booking/status/", data={"reference": "x"}), 429, "rate_limited")
