@@ -29,7 +29,8 @@ def escape_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character."""
-    out, current = [], b""
+    out: list[str] = []
+    current = b""
     for char in line:
         encoded = char.encode("utf-8")
         limit = 75 if not out else 74  # continuation lines start with a space

@@ -7,6 +7,8 @@ without a session; the route test enumerates the rest.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -34,7 +36,7 @@ async def home(request: Request) -> Response:
 async def _overview(request: Request, ctx: Ctx) -> Response:
     db = ctx.p.db
 
-    def load() -> dict[str, object]:
+    def load() -> dict[str, Any]:
         now = clock.now()
         today = now.date().isoformat()
         sessions = sorted((s for s in db.table("trainings").all()
@@ -72,11 +74,11 @@ async def login(request: Request) -> Response:
     session_id, _ = state.sessions.create(admin)
     p = portal(request)
     await blocking(audit.record, p.db, admin.name, "login", "console")
-    response = redirect(target)
-    response.set_cookie(COOKIE, session_id, path=COOKIE_PATH, httponly=True, samesite="strict",
+    redirected = redirect(target)
+    redirected.set_cookie(COOKIE, session_id, path=COOKIE_PATH, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https",
                         max_age=int(state.sessions.absolute))
-    return response
+    return redirected
 
 
 @page

@@ -127,8 +127,8 @@ async def rules(request: Request, ctx: Ctx) -> Response:
     status = 200
     saved = bool(request.query_params.get("saved"))
     if request.method == "POST":
-        values = {k: ctx.text(k) for k in ("per_school_per_term", "per_expert_per_month",
-                                           "blackout")}
+        values: dict[str, Any] = {k: ctx.text(k) for k in (
+            "per_school_per_term", "per_expert_per_month", "blackout")}
         try:
             await blocking(limits.save_rules, ctx.p.db, values, ctx.admin)
             return redirect("/admin/limits/?saved=1")

@@ -26,8 +26,9 @@ def _form_values(session: dict[str, Any]) -> dict[str, Any]:
     """A stored session as the form shows it (datetime-local wants `YYYY-MM-DDTHH:MM`)."""
     values = {k: session.get(k) for k in FIELDS}
     for key in ("starts_at", "ends_at"):
-        if values[key]:
-            values[key] = clock.parse_iso(values[key]).strftime("%Y-%m-%dT%H:%M")
+        stored = values[key]
+        if isinstance(stored, str) and stored:
+            values[key] = clock.parse_iso(stored).strftime("%Y-%m-%dT%H:%M")
     return values
 
 

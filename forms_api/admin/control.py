@@ -105,7 +105,7 @@ def execute(db: Database, settings: Settings, request: dict[str, Any], actor: st
 def _peer_uid(sock: socket.socket) -> int:
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", creds)
-    return uid
+    return int(uid)
 
 
 class ControlServer:

@@ -12,8 +12,8 @@ import io
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 
 from forms_api import clock
 from forms_api.errors import ApiError
