@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,8 @@ from forms_api.admin.accounts import Accounts
 from forms_api.admin.control import ControlServer, execute
 from forms_api.admin.sessions import FailedLogins, SessionStore
 from forms_api.context import Portal
+
+log = logging.getLogger("portal.admin")
 
 
 @dataclass
@@ -31,8 +34,15 @@ class AdminState:
         def handle(request: dict[str, Any], actor: str) -> dict[str, Any]:
             return execute(p.db, p.settings, request, actor, self.accounts)
 
-        self.control = ControlServer(p.settings.data_dir, handle)
-        await self.control.start()
+        control = ControlServer(p.settings.data_dir, handle)
+        try:
+            await control.start()
+        except OSError as exc:
+            # The portal still serves; only `portal admin …` must wait until it is stopped.
+            log.error("cannot listen on %s (%s): `portal admin` and `portal purge` will not "
+                      "work while this server runs", control.path, exc.strerror)
+            return
+        self.control = control
 
     async def stop(self) -> None:
         if self.control is not None:
