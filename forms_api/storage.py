@@ -329,6 +329,7 @@ class _DurableStorage(Storage):
             txn.ops.append(b'["%b",%b]' % (b"x" if drop else b"t", orjson.dumps(name)))
 
     def _undo(self, undo: list[_Undo]) -> None:
+        restored: set[str] = set()
         for name, doc_id, old in reversed(undo):
             if doc_id is None:
                 if old is None:
@@ -336,7 +337,13 @@ class _DurableStorage(Storage):
                 else:
                     self._tables[name] = old
             else:
-                self._tables[name].set(doc_id, old)
+                td = self._tables[name]
+                if old is not None and doc_id not in td.docs:
+                    restored.add(name)
+                td.set(doc_id, old)
+        for name in restored:  # a deleted document came back at the end: put it in its place
+            td = self._tables[name]
+            td.docs = dict(sorted(td.docs.items()))
 
     # -- commit and group commit
 
