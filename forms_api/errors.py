@@ -9,6 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from forms_api.storage import StorageError
+
 log = logging.getLogger("portal.errors")
 
 # Default code and Chinese message for each status the API answers with.
@@ -75,8 +77,18 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(ApiError(500))
 
 
+async def storage_error_handler(request: Request, exc: Exception) -> Response:
+    # Handled here rather than as a 500 re-raised to the server: uvicorn closes the connection
+    # after an exception escapes, and a client reusing it sees a reset instead of this answer.
+    log.error("storage refused the change on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(ApiError(
+        503, message="数据暂时无法保存，请稍后再试。这次提交没有保存。",
+        headers={"Retry-After": "30"}))
+
+
 EXCEPTION_HANDLERS = {
     ApiError: api_error_handler,
     HTTPException: http_exception_handler,
+    StorageError: storage_error_handler,
     Exception: server_error_handler,
 }

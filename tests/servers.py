@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -80,6 +81,11 @@ class Server:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"portal serve did not answer within {timeout} s")
+
+    def limit_file_size(self, max_bytes: int) -> None:
+        """Make the running server's writes past `max_bytes` per file fail (EFBIG): a full disk."""
+        assert self.process is not None
+        resource.prlimit(self.process.pid, resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush; what was acknowledged must already be on disk."""
