@@ -8,6 +8,10 @@ drives it from this process with keep-alive connections: first `GET /api/health`
 Starlette JSON endpoint, through the same middleware), then `POST /api/trainings/{id}/attendance`
 with a new phone each time. Every 201 must be in the database afterwards. Needs the built site
 (`portal build`). Prints a Markdown table for the README.
+
+With --minimal it serves, with the same uvicorn settings, a two-route Starlette app instead: a
+bare JSON GET and a POST that only inserts its body through `run_in_threadpool` (the storage's
+own cost through HTTP, without the portal's middleware and form handling).
 """
 
 from __future__ import annotations
@@ -119,6 +123,32 @@ def prefill(data_dir: Path, count: int) -> None:
         os.sync()
 
 
+MINIMAL_APP = r"""
+import sys
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from forms_api.storage import Database
+
+db = Database.open(sys.argv[1])
+table = db.table("attendance")
+
+async def health(request):
+    return JSONResponse({"status": "ok"})
+
+async def insert(request):
+    doc = await request.json()
+    record_id = await run_in_threadpool(table.insert, doc)
+    return JSONResponse({"id": record_id}, status_code=201)
+
+app = Starlette(routes=[Route("/api/health", health), Route("/insert", insert, methods=["POST"])])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), access_log=False, log_level="warning",
+            http="h11")
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -132,6 +162,14 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def run(args: argparse.Namespace, port: int, pid: int) -> tuple[list[str], int]:
+    if args.minimal:
+        counter = iter(range(10**9))
+        return await measure(args, port, pid, [
+            ("GET /api/health (bare)", lambda: http("GET", "/api/health", port)),
+            ("POST insert (durable, nothing else)", lambda: http("POST", "/insert", port, {
+                "session_id": "minimal", "name": "王芳", "school": "市第一中学",
+                "phone": f"139{next(counter):08d}"})),
+        ])
     conn = Connection(port)
     status, body = await conn.request(http("GET", "/api/modules", port))
     slug = orjson.loads(body)["items"][0]["slug"]
@@ -147,8 +185,6 @@ async def run(args: argparse.Namespace, port: int, pid: int) -> tuple[list[str],
         session = orjson.loads(body)
         sessions.append((session["id"], session["code"]))
 
-    rows = []
-    bare_rate = 0.0
     counter = iter(range(10**9))
 
     def check_in() -> bytes:
@@ -157,11 +193,19 @@ async def run(args: argparse.Namespace, port: int, pid: int) -> tuple[list[str],
         return http("POST", f"/api/trainings/{session_id}/attendance", port, {
             "name": "王芳", "school": "市第一中学", "phone": f"139{n:08d}", "code": code})
 
-    created = 0
-    for label, make in [
+    return await measure(args, port, pid, [
         ("GET /api/health (bare)", lambda: http("GET", "/api/health", port)),
         ("POST check-in (durable insert)", check_in),
-    ]:
+    ])
+
+
+async def measure(
+    args: argparse.Namespace, port: int, pid: int, phases: list[tuple[str, Callable[[], bytes]]]
+) -> tuple[list[str], int]:
+    rows = []
+    bare_rate = 0.0
+    created = 0
+    for label, make in phases:
         cpu_before = cpu_seconds(pid)
         latencies, statuses = await burst(port, make, args.seconds, args.concurrency)
         cpu = (cpu_seconds(pid) - cpu_before) / (args.seconds + 1.0)  # the warm-up second too
@@ -183,6 +227,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--existing", type=int, default=0, help="check-ins already stored")
     parser.add_argument("--dir", type=Path, default=None, help="where to put the data directory")
+    parser.add_argument("--minimal", action="store_true",
+                        help="a two-route app with the storage instead of the portal")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-http-", dir=args.dir))
     data_dir = work / "data"
@@ -191,9 +237,11 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_ADMIN_TOKEN": TOKEN,
            "PORTAL_RATE_LIMIT": "0", "PORTAL_LIMIT_CONCURRENCY": "0"}
+    command = ([sys.executable, "-c", MINIMAL_APP, str(data_dir), str(port)] if args.minimal else
+               [sys.executable, "-m", "forms_api.cli", "serve", "--host", "127.0.0.1",
+                "--port", str(port)])
     server = subprocess.Popen(
-        [sys.executable, "-m", "forms_api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 30
@@ -209,21 +257,23 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
         db = Database.open(data_dir)
-        stored = len([d for d in db.table("attendance").all() if not d["session_id"].startswith("old-")])
+        stored = len([d for d in db.table("attendance").all()
+                      if not d["session_id"].startswith("old-")])
         db.close()
     finally:
         if server.poll() is None:
             server.kill()
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\nMachine: {os.cpu_count()} CPUs, Python {platform.python_version()}; one `portal serve` "
-          f"process; client in this process; concurrency {args.concurrency}; {args.seconds:.0f} s "
-          f"each; {args.existing:,} check-ins stored before.\n")
+    served = "a minimal Starlette app" if args.minimal else "one `portal serve` process"
+    print(f"\nMachine: {os.cpu_count()} CPUs, Python {platform.python_version()}; {served}; "
+          f"client in this process; concurrency {args.concurrency}; {args.seconds:.0f} s "
+          f"each; {args.existing:,} records stored before.\n")
     print("| endpoint | requests/s | p50 ms | p99 ms | vs bare | server CPU ms/request | statuses |")
     print("|---|---:|---:|---:|---:|---:|---|")
     print("\n".join(rows))
-    print(f"\n- Check-ins answered 201: {created:,}; found in the database after shutdown: {stored:,} "
-          f"(the 201s of the 1 s warm-up are counted there too).")
+    print(f"\n- Inserts answered 201: {created:,}; found in the database after shutdown: "
+          f"{stored:,} (the 201s of the 1 s warm-up are counted there too).")
 
 
 if __name__ == "__main__":
