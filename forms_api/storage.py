@@ -512,17 +512,19 @@ class Table(_TinyTable):
         kwargs.pop("persist_empty", None)
         super().__init__(storage, name, **kwargs)
 
-    # -- reads: collect references under the lock, copy outside it (stored docs never change)
+    # -- reads: take references under the lock, query and copy outside it (stored documents
+    #    never change, so the references are a consistent view)
 
-    def _refs(self, pick: Callable[[TableData], list[Doc]]) -> list[Doc]:
+    def _refs(self, pick: Callable[[TableData], list[Doc]] = lambda td: list(td.docs.values())
+              ) -> list[Doc]:
         with _Transaction(self._storage):
             return pick(self._storage.table_data(self.name))
 
     def all(self) -> list[Doc]:  # type: ignore[override]
-        return [_copy(d) for d in self._refs(lambda td: list(td.docs.values()))]
+        return [_copy(d) for d in self._refs()]
 
     def search(self, cond: QueryLike) -> list[Doc]:  # type: ignore[override]
-        return [_copy(d) for d in self._refs(lambda td: [d for d in td.docs.values() if cond(d)])]
+        return [_copy(d) for d in self._refs() if cond(d)]
 
     def find(self, **equals: Any) -> list[Doc]:
         """Documents whose fields equal ``equals``, through a hash index (built on first use)."""
@@ -543,8 +545,7 @@ class Table(_TinyTable):
     def get(self, cond: QueryLike | None = None, **kwargs: Any) -> Doc | None:  # type: ignore[override]
         if cond is None or kwargs:
             raise TypeError("Table.get takes a query; look documents up by id with get_id(id)")
-        found = self._refs(lambda td: next(([d] for d in td.docs.values() if cond(d)), []))
-        return _copy(found[0]) if found else None
+        return next((_copy(d) for d in self._refs() if cond(d)), None)
 
     def contains(self, cond: QueryLike | None = None, **kwargs: Any) -> bool:  # type: ignore[override]
         return self.get(cond, **kwargs) is not None
@@ -554,7 +555,7 @@ class Table(_TinyTable):
         if (cond is None) == (not equals):
             raise TypeError("count() takes a query or field=value pairs")
         if cond is not None:
-            return len(self._refs(lambda td: [d for d in td.docs.values() if cond(d)]))
+            return sum(1 for d in self._refs() if cond(d))
         with _Transaction(self._storage):
             return self._storage.table_data(self.name).count(equals)
 
