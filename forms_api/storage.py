@@ -451,9 +451,11 @@ class _DurableStorage(Storage):
 
     def freeze(self) -> tuple[list[tuple[str, list[tuple[int, Doc]]]], int]:
         """A consistent shallow copy of every table, and its sequence number (lock held)."""
-        frozen = [(name, list(td.docs.items())) for name, td in self._tables.items()]
         if self._txn is not None:
+            if self._txn.undo:
+                raise StorageError("a backup cannot include a transaction's uncommitted changes")
             self._txn.read_seq = self._written_seq
+        frozen = [(name, list(td.docs.items())) for name, td in self._tables.items()]
         return frozen, self._written_seq
 
     def compact(self) -> None:
@@ -463,6 +465,8 @@ class _DurableStorage(Storage):
         data_dir = self._dir
         with self._compact_lock:
             with self._lock:
+                if self._txn is not None:
+                    raise StorageError("compact() cannot run inside a transaction")
                 if self._closed or self._failed is not None:
                     return
                 self._wait_durable(self._written_seq)

@@ -518,6 +518,19 @@ def test_backup_and_restore_round_trip(data_dir: Path, tmp_path: Path) -> None:
     db.close()
 
 
+def test_backup_and_compact_refuse_uncommitted_changes(data_dir: Path, tmp_path: Path) -> None:
+    db = Database.open(data_dir)
+    with db.transaction():
+        db.backup(tmp_path / "backups")  # nothing changed yet: fine
+        db.table("t").insert({"n": 1})
+        with pytest.raises(StorageError, match="uncommitted"):
+            db.backup(tmp_path / "backups")
+        with pytest.raises(StorageError, match="inside a transaction"):
+            db.compact()
+    assert len(db.table("t")) == 1
+    db.close()
+
+
 def test_backup_rotation_keeps_the_newest(db: Database, tmp_path: Path) -> None:
     db.table("t").insert({"n": 1})
     made = [db.backup(tmp_path / "backups", keep=3) for _ in range(5)]
