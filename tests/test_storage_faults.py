@@ -393,3 +393,35 @@ def test_a_reading_transaction_waits_for_what_it_read(
     reader.join()
     assert [d["id"] for d in seen] == ["a"]
     db.close()
+
+
+@pytest.mark.parametrize("step", ["replace", "unlink"])
+def test_an_interrupted_restore_leaves_the_old_or_the_new_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    from forms_api.storage import restore_data_dir
+
+    data_dir = tmp_path / "data"
+    db = Database.open(data_dir)
+    t = db.table("t")
+    old = [t.insert({"n": n}) for n in range(3)]
+    backup = db.backup(tmp_path / "backups")
+    new = old + [t.insert({"n": 3})]
+    db.close()
+    db = Database.open(data_dir)
+    db.table("t").remove_id(old[0])  # the backup holds old[0]; the current database does not
+    db.close()
+    current = new[1:]
+
+    class Crash(Exception):
+        pass
+
+    def crash(*args: Any) -> None:
+        raise Crash(step)
+
+    monkeypatch.setattr(os if step == "replace" else Path, step, crash)
+    with pytest.raises(Crash):
+        restore_data_dir(data_dir, backup)
+    monkeypatch.undo()
+    expected = current if step == "replace" else old  # before the swap: old; after: restored
+    assert records(data_dir) == expected
