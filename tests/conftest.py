@@ -66,3 +66,13 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     if "fields" in error:
         assert error["fields"] and all(isinstance(v, str) and v for v in error["fields"].values())
     return error
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last.
+
+    Playwright's sync API keeps an asyncio loop running in the main thread while its
+    session-wide browser is open, so in-process tests that call `asyncio.run()` after it
+    would fail; ordering keeps every test independent of where it sits in the run.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
