@@ -24,7 +24,11 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     settings = Settings.from_env()
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        reply = control.send(settings.data_dir, request)
+        try:
+            reply = control.send(settings.data_dir, request)
+        except PermissionError:
+            raise SystemExit(f"No permission to use {control.socket_path(settings.data_dir)}: run "
+                             f"this as the user the portal runs as (or root).") from None
         if reply is not None:
             return reply
         try:
@@ -46,8 +50,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
 def _reply(request: dict[str, Any]) -> dict[str, Any]:
     try:
         reply = run(request)
-    except StorageError as exc:
-        raise SystemExit(str(exc)) from None
+    except (StorageError, OSError) as exc:
+        raise SystemExit(f"Could not reach the database: {exc}") from None
     if not reply.get("ok"):
         raise SystemExit(f"Refused: {reply.get('error')}")
     return reply
