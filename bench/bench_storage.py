@@ -5,7 +5,8 @@
 Measures, on the disk that holds DIR (default: the system temp directory):
 - durable single inserts (each returns after its fsync) at 1k, 10k and 100k existing records:
   inserts/s, p50 and p99 latency, for both storages; the default one gets fewer samples at
-  100k because each of its inserts rewrites the whole file;
+  100k because each of its inserts rewrites the whole file. The sizes are measured in
+  interleaved rounds, so a busy moment of the machine hits every size alike;
 - inserts/s from 16 threads at once (group commit; ours only);
 - resident memory with 100k records loaded and the check-in's two indexes built, and start-up
   time at 300k records (journal only, and after compaction into a snapshot), each in a fresh
@@ -40,7 +41,7 @@ from forms_api.storage import Database, new_id  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 OUR_SAMPLES = 3_000
-DEFAULT_SAMPLES = {1_000: 300, 10_000: 40, 100_000: 8}
+DEFAULT_SAMPLES = {1_000: 300, 10_000: 40, 100_000: 10}
 THREADS = 16
 
 
@@ -106,15 +107,8 @@ def summary(latencies: list[float]) -> tuple[float, float, float]:
     return len(latencies) / sum(latencies), statistics.median(ordered) * 1e3, p99 * 1e3
 
 
-def bench_ours(work: Path, count: int, samples: int) -> tuple[list[float], float]:
-    path = work / f"ours-{count}"
-    fill_ours(path, count)
-    db = Database.open(path)
-    table = db.table("attendance")
-    counter = iter(range(count, 10**9))
-    latencies = timed(lambda: table.insert(record(next(counter))), samples)
-
-    per_thread = max(50, samples // THREADS)
+def threaded_rate(table: Any, counter: Iterator[int], per_thread: int) -> float:
+    """Inserts/s with THREADS threads inserting at once (their fsyncs are shared)."""
     barrier = threading.Barrier(THREADS + 1)
 
     def worker() -> None:
@@ -129,22 +123,37 @@ def bench_ours(work: Path, count: int, samples: int) -> tuple[list[float], float
     start = time.perf_counter()
     for thread in threads:
         thread.join()
-    threaded = THREADS * per_thread / (time.perf_counter() - start)
-    db.close()
-    shutil.rmtree(path)
-    return latencies, threaded
+    return THREADS * per_thread / (time.perf_counter() - start)
 
 
-def bench_default(work: Path, count: int, samples: int) -> list[float]:
-    path = work / f"default-{count}.json"
-    fill_default(path, count)
-    db = TinyDB(path)
-    table = db.table("attendance")
-    counter = iter(range(count, 10**9))
-    latencies = timed(lambda: table.insert(record(next(counter))), samples)
-    db.close()
-    path.unlink()
-    return latencies
+def bench_interleaved(work: Path, samples: int, quick: bool) -> dict[tuple[str, int], Any]:
+    """Every size is measured in every round, so a noisy moment hits all sizes alike."""
+    dbs, ours, default = [], {}, {}
+    for count in SIZES:
+        fill_ours(work / f"ours-{count}", count)
+        dbs.append(Database.open(work / f"ours-{count}"))
+        ours[count] = dbs[-1].table("attendance")
+        fill_default(work / f"default-{count}.json", count)
+        dbs.append(TinyDB(work / f"default-{count}.json"))
+        default[count] = dbs[-1].table("attendance")
+    counter = iter(range(10**6, 10**9))
+    results: dict[tuple[str, int], Any] = {key: [] for key in
+                                           [(kind, c) for kind in ("ours", "default") for c in SIZES]}
+    rounds = 10
+    for round_ in range(rounds):
+        for count in SIZES:
+            results["ours", count] += timed(lambda: ours[count].insert(record(next(counter))),
+                                            samples // rounds)
+            wanted = max(rounds, DEFAULT_SAMPLES[count] // (4 if quick else 1))
+            table = default[count]
+            results["default", count] += timed(lambda: table.insert(record(next(counter))),
+                                               (round_ + 1) * wanted // rounds - round_ * wanted // rounds)
+        print(f"  round {round_ + 1}/{rounds}", file=sys.stderr)
+    for count in SIZES:
+        results["threads", count] = threaded_rate(ours[count], counter, max(50, samples // THREADS))
+    for db in dbs:
+        db.close()
+    return results
 
 
 PROBE = r"""
@@ -182,15 +191,16 @@ def main() -> None:
     rows = []
     ours_p50 = {}
     try:
+        results = bench_interleaved(work, our_samples, args.quick)
         for count in SIZES:
-            latencies, threaded = bench_ours(work, count, our_samples)
-            rate, p50, p99 = summary(latencies)
+            rate, p50, p99 = summary(results["ours", count])
             ours_p50[count] = p50
-            rows.append(f"| {count:,} | this storage | {rate:,.0f} | {p50:.3f} | {p99:.3f} | {threaded:,.0f} |")
-            samples = max(3, DEFAULT_SAMPLES[count] // (4 if args.quick else 1))
-            rate, p50, p99 = summary(bench_default(work, count, samples))
-            rows.append(f"| {count:,} | TinyDB JSONStorage ({samples} samples) | {rate:,.1f} | {p50:.1f} | {p99:.1f} | – |")
-            print(f"  measured {count:,}", file=sys.stderr)
+            rows.append(f"| {count:,} | this storage | {rate:,.0f} | {p50:.3f} | {p99:.3f} "
+                        f"| {results['threads', count]:,.0f} |")
+            latencies = results["default", count]
+            rate, p50, p99 = summary(latencies)
+            rows.append(f"| {count:,} | TinyDB JSONStorage ({len(latencies)} samples) | {rate:,.1f} "
+                        f"| {p50:.1f} | {p99:.1f} | – |")
 
         path = work / "rss-100k"
         fill_ours(path, 100_000)
