@@ -37,6 +37,8 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_storage import fsync_probe  # noqa: E402  (this directory is on sys.path)
+
 from forms_api.storage import Database, new_id  # noqa: E402
 
 TOKEN = "bench-" + new_id()
@@ -232,6 +234,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-http-", dir=args.dir))
     data_dir = work / "data"
+    disk = fsync_probe(work)
     if args.existing:
         prefill(data_dir, args.existing)
     port = free_port()
@@ -268,7 +271,7 @@ def main() -> None:
     served = "a minimal Starlette app" if args.minimal else "one `portal serve` process"
     print(f"\nMachine: {os.cpu_count()} CPUs, Python {platform.python_version()}; {served}; "
           f"client in this process; concurrency {args.concurrency}; {args.seconds:.0f} s "
-          f"each; {args.existing:,} records stored before.\n")
+          f"each; {args.existing:,} records stored before.\nDisk: {disk}\n")
     print("| endpoint | requests/s | p50 ms | p99 ms | vs bare | server CPU ms/request | statuses |")
     print("|---|---:|---:|---:|---:|---:|---|")
     print("\n".join(rows))

@@ -107,6 +107,25 @@ def summary(latencies: list[float]) -> tuple[float, float, float]:
     return len(latencies) / sum(latencies), statistics.median(ordered) * 1e3, p99 * 1e3
 
 
+def fsync_probe(directory: Path, samples: int = 300) -> str:
+    """This disk's fsync latency right now: a shared disk is most of a durable insert's p99."""
+    path = directory / "fsync-probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    latencies = []
+    try:
+        for _ in range(samples):
+            os.write(fd, b"x" * 300 + b"\n")
+            start = time.perf_counter()
+            os.fsync(fd)
+            latencies.append(time.perf_counter() - start)
+    finally:
+        os.close(fd)
+        path.unlink()
+    latencies.sort()
+    return (f"fsync of a 300-byte append on this disk: p50 {statistics.median(latencies) * 1e3:.2f} ms, "
+            f"p99 {latencies[int(samples * 0.99)] * 1e3:.2f} ms")
+
+
 def threaded_rate(table: Any, counter: Iterator[int], per_thread: int) -> float:
     """Inserts/s with THREADS threads inserting at once (their fsyncs are shared)."""
     barrier = threading.Barrier(THREADS + 1)
@@ -191,6 +210,7 @@ def main() -> None:
     rows = []
     ours_p50 = {}
     try:
+        disk = fsync_probe(work)
         results = bench_interleaved(work, our_samples, args.quick)
         for count in SIZES:
             rate, p50, p99 = summary(results["ours", count])
@@ -222,7 +242,8 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\nMachine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}\n")
+    print(f"\nMachine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}")
+    print(f"Disk: {disk}\n")
     print("| existing records | storage | inserts/s (1 thread) | p50 ms | p99 ms | inserts/s (16 threads) |")
     print("|---:|---|---:|---:|---:|---:|")
     print("\n".join(rows))
