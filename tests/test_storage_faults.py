@@ -425,3 +425,34 @@ def test_an_interrupted_restore_leaves_the_old_or_the_new_database(
     monkeypatch.undo()
     expected = current if step == "replace" else old  # before the swap: old; after: restored
     assert records(data_dir) == expected
+
+
+def test_compactions_while_threads_write_lose_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    db = Database.open(data_dir)
+    t = db.table("t")
+    stop = threading.Event()
+    acked: list[str] = []
+
+    def write(n: int) -> None:
+        while not stop.is_set():
+            record_id = t.insert({"n": n})
+            t.update_id(record_id, {"n": n, "updated": True})
+            acked.append(record_id)
+
+    def compact() -> None:
+        while not stop.is_set():
+            db.compact()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    threads.append(threading.Thread(target=compact))
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert sorted(d["id"] for d in t.all()) == sorted(acked)
+    db.close()
+    assert sorted(records(data_dir)) == sorted(acked)
+    assert len(list(data_dir.glob("portal.journal.*"))) == 1  # older journals were dropped
