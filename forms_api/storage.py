@@ -21,9 +21,11 @@ that a crash could still take back (and a read of a quiet table does not wait at
 
 Why it is crash-safe. A journal line is written whole or, if the writer dies or the power fails
 during that write, it is the unterminated last line of the newest journal: that write never
-returned, so it was never acknowledged, and loading drops it. Any other unreadable byte raises
+returned, so it was never acknowledged, and loading drops it (then fsyncs the journal, since what
+a killed process wrote but never synced is served from then on). Any other unreadable byte raises
 ``DatabaseDamaged`` and nothing is overwritten. Compaction (in a background thread, once the
-journals hold more operations than there are live documents) starts a new journal generation
+journals hold more operations than there are live documents, and at least ``COMPACT_MIN_OPS``;
+or when ``Database.compact()`` is called) starts a new journal generation
 under the lock, writes the frozen image to a temporary file, fsyncs it, ``os.replace``s it over
 ``portal.snapshot``, fsyncs the directory and only then deletes the journals it covers: at every
 instant ``portal.snapshot`` plus the journals from its generation on hold every acknowledged
@@ -31,7 +33,8 @@ change.
 
 On an I/O error. A failed ``os.write`` (ENOSPC, say) is caught while the lock is still held:
 that transaction is undone in memory, the partial line is truncated away and ``StorageError``
-raised; the database keeps serving, because free space may come back. A failed ``fsync`` is
+raised; the database keeps serving, because free space may come back (should the truncation fail
+too, writes are refused from then on, so that the torn line stays the last one). A failed ``fsync`` is
 different: Linux may drop the dirty pages and a retried fsync can then succeed without writing
 them, so nothing written since the last good fsync can be trusted. Every transaction since then
 is undone in memory, its waiters get ``StorageError`` and the database is marked failed: every
