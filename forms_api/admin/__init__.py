@@ -1,4 +1,10 @@
-"""The admin API under `/api/admin` (Bearer token). The console (issue 6) builds on these."""
+"""The bureau's side: the admin API under `/api/admin` (Bearer token) and the console at `/admin/`.
+
+API: `trainings`, `volunteers`, `bookings` (the contract's endpoints), `api` (the rest).
+Console: `console` (login, routes), `console_*` (pages), `web` (session guard, templates).
+Shared: `accounts`, `sessions`, `state`, `control` + `commands` (`portal admin`, `portal purge`),
+`audit`, `limits`, `exports`, `calendar`, `hours`, `experts`, `privacy_ops`, `downloads`.
+"""
 
 from __future__ import annotations
 
