@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.e2e.guard import OriginGuard
+from tests.e2e.people import track_loads
 from tests.e2e.phone import DESKTOP, PHONE
 from tests.e2e.server import PortalServer, start_server, stop_server
 
@@ -77,6 +78,7 @@ def _open(browser: Browser, guard: OriginGuard, device: str, javascript: bool,
     context.set_default_timeout(TIMEOUT_MS)
     guard.attach(context)
     page = context.new_page()
+    track_loads(page)
     return Visit(context, page, guard)
 
 

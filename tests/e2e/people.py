@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import time
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from playwright.sync_api import Locator, Page
 
@@ -14,15 +15,21 @@ from forms_api.forms import FORMS
 from tests.e2e.server import PortalServer
 
 # A submission faster than a form's `min_fill_seconds` after the page was served is answered
-# like a bot's: success shown, nothing stored. People take longer; so must the tests. The
-# margin covers the moment between the browser's navigation start and the server's answer.
-FILL_MARGIN = 0.3
+# like a bot's: success shown, nothing stored. People take longer; so must the tests.
+_LOADED: WeakKeyDictionary[Page, float] = WeakKeyDictionary()
+
+
+def track_loads(page: Page) -> None:
+    """Note when each document of `page` arrives (works with JavaScript off, unlike evaluate)."""
+    def loaded(which: Page) -> None:
+        _LOADED[which] = time.monotonic()  # noted after the server answered: errs long
+
+    page.on("domcontentloaded", loaded)
 
 
 def wait_like_a_person(page: Page, form: str) -> None:
     """Wait until the page has been open as long as a person needs to fill `form`."""
-    opened = page.evaluate("() => performance.timeOrigin") / 1000.0
-    left = FORMS[form].min_fill_seconds + FILL_MARGIN - (time.time() - opened)
+    left = FORMS[form].min_fill_seconds - (time.monotonic() - _LOADED[page])
     if left > 0:
         page.wait_for_timeout(left * 1000)
 
