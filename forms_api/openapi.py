@@ -72,7 +72,7 @@ def _param(name: str, where: str = "path", required: bool = True,
             "schema": schema or {"type": "string", "maxLength": 40}}
 
 
-ADMIN = [{"bearer": []}]
+ADMIN: list[dict[str, list[str]]] = [{"bearer": []}]
 LIST_PARAMS = [_param("status", "query", False, {"type": "string", "maxLength": 20}),
                _param("limit", "query", False, {"type": "integer", "minimum": 0}),
                _param("offset", "query", False, {"type": "integer", "minimum": 0})]

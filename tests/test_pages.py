@@ -68,7 +68,8 @@ def _check_page_matches_declaration(html: str, form: str) -> None:
         if prop.get("x-widget") == "checkboxes":
             # HTML cannot require "one of these boxes"; the group says it, the server checks.
             assert not any("required" in c for c in mine), (form, name)
-            assert re.search(rf'<fieldset[^>]*data-field="{name}"[^>]*aria-required="true"', html)
+            legend = re.search(rf'data-field="{name}"[^>]*><legend>(.*?)</legend>', html)
+            assert legend and "portal-field__req" in legend[1] and "至少" in prop["description"]
         else:
             assert ("required" in mine[0]) == needed, (form, name)
         if "maxLength" in inner and mine[0]["tag"] in {"input", "textarea"} and (

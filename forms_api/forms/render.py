@@ -129,7 +129,7 @@ def _control(field: _Field, value: Any, error: str | None, privacy: str,
                 f'<label class="portal-choice"><input{_attrs(type=kind, name=field.name, value=code, id=f"{field.id}-{n}", checked=checked, required=field.required and kind == "radio", **common)}>'
                 f"<span>{escape(label)}</span></label>")
         return (f'<fieldset class="portal-field portal-field--{w}" data-field="{field.name}"'
-                f'{_attrs(aria_describedby=described, aria_required=field.required and "true")}>'
+                f'{_attrs(aria_describedby=described)}>'
                 f'{_label(field, privacy, "legend")}{_help(field)}'
                 f'<div class="portal-choices">{"".join(items)}</div>{_error(field, error)}</fieldset>')
     if w == "checkbox":

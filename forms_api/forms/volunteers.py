@@ -49,12 +49,12 @@ class Volunteer(PortalForm):
                               placeholder="例如 副主任医师、心理教研员")
     qualifications: Annotated[list[QualificationCode], Unique] = field(
         "专业资质", widget="checkboxes", choices=QUALIFICATIONS, min_length=1, max_length=6,
-        help="可多选；至少需要一项“其他”以外的资质。")
+        help="可多选，至少选一项；报名需要“其他”以外的资质。")
     years_experience: int = field("心理健康相关从业年限", widget="number", inputmode="numeric",
                                   ge=0, le=60, placeholder="例如 5", help="填整数，单位：年。")
     expertise: Annotated[list[ExpertiseCode], Unique] = field(
         "擅长领域", widget="checkboxes", choices=EXPERTISE, min_length=1, max_length=6,
-        help="可多选。")
+        help="可多选，至少选一项。")
     districts: Annotated[list[District], WordList, Unique] = field(
         "可服务区县", [], max_length=20, help="可不填；多个区县用逗号或顿号分开。")
     availability: str | None = field("可服务时间", None, max_length=200,
