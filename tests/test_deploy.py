@@ -305,3 +305,18 @@ def test_nginx_in_front_of_portal_serve(proxied: tuple[str, Server], built_site:
         # Headers: oversized ones are refused by nginx before the app sees them.
         fat = client.get(f"{base}/api/health", headers={**host, "X-Fat": "y" * 20000})
         assert fat.status_code in (400, 431, 494)
+
+    # Browsers speak HTTP/2, which has no Host header (:authority instead): the app must still
+    # see the host and port the browser used. (429: the origin check passed, the limit is spent.)
+    curl = shutil.which("curl")
+    if curl is not None:
+        for method_args, expected in ((["-X", "GET"], "2 200"),
+                                      (["-X", "POST", "-H", "Content-Type: application/json",
+                                        "-d", "{}", "-H", f"Origin: {origin}"], "2 429")):
+            result = subprocess.run(
+                [curl, "-sk", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                 "--resolve", f"{HOST}:{https_port}:127.0.0.1", *method_args,
+                 f"https://{HOST}:{https_port}/api/volunteers" if "POST" in method_args
+                 else f"https://{HOST}:{https_port}/"],
+                capture_output=True, text=True, timeout=30, check=False)
+            assert result.stdout == expected, (method_args, result.stdout, result.stderr)
