@@ -196,6 +196,7 @@ class _DurableStorage(Storage):
         self._table_seq: dict[str, int] = {}  # table -> seq of its newest change
         self._pending: deque[tuple[int, list[_Undo]]] = deque()
         self._flushing = False
+        self._waiting = 0  # threads waiting for a flush that is under way
         self._failed: BaseException | None = None  # set: writes are refused
         self._sync_error: OSError | None = None  # set: an fsync failed, nothing is trusted
         self._closed = False
@@ -392,11 +393,19 @@ class _DurableStorage(Storage):
                 if self._sync_error is not None:
                     raise StorageError(f"the change was not saved: {self._sync_error}")
                 if self._flushing:
-                    self._cv.wait()
+                    self._waiting += 1
+                    try:
+                        self._cv.wait()
+                    finally:
+                        self._waiting -= 1
                     continue
                 self._flushing = True
-                upto, fd = self._written_seq, self._fd
+                fd = self._fd  # fixed while we flush: compaction swaps it only between flushes
+                busy = self._waiting > 0
                 self._cv.release()
+                if busy:  # others are committing too: let them write their lines into this fsync
+                    os.sched_yield()
+                upto = self._written_seq  # every line up to here is written: this fsync covers it
                 try:
                     os.fsync(fd)
                 except OSError as exc:
