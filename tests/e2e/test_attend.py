@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from forms_api.clock import parse_iso, show_time
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import Browse
+from tests.e2e.pages import screenshot
 from tests.e2e.people import (attendance, consent, create_session, field, press, tick,
                                wait_like_a_person)
 from tests.e2e.phone import assert_fits_phone, assert_readable
@@ -44,6 +45,7 @@ def test_teacher_checks_in_from_the_qr_link_and_again(browse: Browse, portal: Po
     expect(receipt).to_contain_text("已签到")
     expect(receipt).to_contain_text("王芳")
     assert_readable(receipt)
+    screenshot(page, "attend-receipt-phone")
     assert_accessible(page, "check-in receipt")
 
     # The bureau's records hold exactly this check-in, phone normalised, time as shown.
@@ -68,5 +70,6 @@ def test_teacher_checks_in_from_the_qr_link_and_again(browse: Browse, portal: Po
     receipt = again.locator("[data-portal-receipt]")
     expect(receipt).to_contain_text(f"已签到（此前已签到） {first_time}")
     assert_readable(receipt)
+    screenshot(again, "attend-again-phone")
     records_after = attendance(portal, session["id"])
     assert records_after == records

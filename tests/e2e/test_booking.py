@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from forms_api.forms.bookings import REFERENCE_PATTERN, eligible_dates
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import Browse
+from tests.e2e.pages import screenshot
 from tests.e2e.people import admin_items, consent, field, press, tick, wait_like_a_person
 from tests.e2e.phone import assert_fits_phone, assert_readable
 from tests.e2e.server import PortalServer
@@ -41,6 +42,7 @@ def test_school_books_looks_up_and_cancels(browse: Browse, portal: PortalServer)
     receipt = page.locator("[data-portal-receipt]")
     expect(receipt).to_contain_text("预约已提交")
     assert_readable(receipt)
+    screenshot(page, "booking-receipt-phone")
     found = re.search(REFERENCE_PATTERN, receipt.inner_text())
     assert found, receipt.inner_text()
     reference = found[0]
@@ -70,6 +72,7 @@ def test_school_books_looks_up_and_cancels(browse: Browse, portal: PortalServer)
     expect(shown).to_contain_text("市实验小学")
     assert_readable(shown)
     assert_fits_phone(page, "booking status")
+    screenshot(page, "booking-status-found-phone")
     assert_accessible(page, "booking status")
 
     press(page.get_by_role("button", name="取消这次预约"), touch=True)

@@ -11,6 +11,7 @@ from playwright.sync_api import Locator, Page, Response, expect
 from forms_api.forms.bookings import REFERENCE_PATTERN, eligible_dates
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import Browse
+from tests.e2e.pages import screenshot
 from tests.e2e.people import (admin_items, attendance, consent, create_session, field, press,
                               tick, wait_like_a_person)
 from tests.e2e.phone import assert_fits_phone, assert_readable
@@ -79,6 +80,7 @@ def test_check_in_without_javascript(browse: Browse, portal: PortalServer) -> No
     expect(consent(page)).to_be_checked()
     expect(page.locator(".portal-session")).to_contain_text("心理委员培训（无脚本签到）")
     assert_fits_phone(page, "check-in error page")
+    screenshot(page, "nojs-attend-error-phone")
     assert_accessible_as_shown(browse, page, "phone", "check-in error page")
     assert attendance(portal, session["id"]) == []
 
@@ -92,6 +94,7 @@ def test_check_in_without_javascript(browse: Browse, portal: PortalServer) -> No
     receipt = page.locator(".portal-receipt")
     expect(receipt).to_contain_text("已签到 " + record["checked_in_at"][11:16])
     assert_readable(receipt)
+    screenshot(page, "nojs-attend-thanks-phone")
     assert_accessible_as_shown(browse, page, "phone", "check-in thank-you page")
 
 
@@ -118,6 +121,7 @@ def test_volunteer_without_javascript(browse: Browse, portal: PortalServer) -> N
         expect(field(page, label)).to_have_value(value)
     expect(field(page, "精神科医师")).to_be_checked()
     expect(consent(page)).to_be_checked()
+    screenshot(page, "nojs-volunteer-error-desktop")
     assert_accessible_as_shown(browse, page, "desktop", "volunteer error page")
     assert all(v["name"] != "周宁" for v in admin_items(portal, "volunteers"))
 

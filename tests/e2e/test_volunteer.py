@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import Browse
+from tests.e2e.pages import screenshot
 from tests.e2e.people import admin_items, consent, field, press, tick, wait_like_a_person
 from tests.e2e.phone import assert_fits_phone, assert_readable
 from tests.e2e.server import PortalServer
@@ -49,6 +50,7 @@ def test_expert_signs_up_fixes_a_field_error_and_succeeds(browse: Browse, portal
     expect(field(page, "危机干预")).to_be_checked()
     expect(consent(page)).to_be_checked()
     assert_fits_phone(page, "volunteer form with an error")
+    screenshot(page, "volunteer-error-phone")
     assert_accessible(page, "volunteer form with an error")
     assert admin_items(portal, "volunteers") == [] or all(
         v["name"] != "李静" for v in admin_items(portal, "volunteers"))
@@ -59,6 +61,7 @@ def test_expert_signs_up_fixes_a_field_error_and_succeeds(browse: Browse, portal
     receipt = page.locator("[data-portal-receipt]")
     expect(receipt).to_contain_text("报名已提交")
     assert_readable(receipt)
+    screenshot(page, "volunteer-receipt-phone")
     expect(phone).to_be_hidden()  # the form gives way to the receipt
     assert_accessible(page, "volunteer receipt")
 
