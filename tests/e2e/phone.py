@@ -111,3 +111,10 @@ def assert_readable(result: Locator) -> None:
     }""")
     assert info["left"] >= 0 and info["right"] <= info["width"] + 0.5, info
     assert info["font"] >= MIN_TEXT_PX, info
+
+
+def assert_stands_out(invalid: Locator, valid: Locator) -> None:
+    """A control marked invalid looks different from a valid one (not only to screen readers)."""
+    script = "el => { const s = getComputedStyle(el); return [s.borderTopColor, s.borderTopWidth]; }"
+    assert invalid.evaluate(script) != valid.evaluate(script), (
+        "an invalid field is drawn like a valid one", invalid.evaluate(script))

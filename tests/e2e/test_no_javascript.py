@@ -14,7 +14,7 @@ from tests.e2e.conftest import Browse
 from tests.e2e.pages import screenshot
 from tests.e2e.people import (admin_items, attendance, consent, create_session, field, press,
                               tick, wait_like_a_person)
-from tests.e2e.phone import assert_fits_phone, assert_readable
+from tests.e2e.phone import assert_fits_phone, assert_readable, assert_stands_out
 from tests.e2e.server import PortalServer
 
 pytestmark = pytest.mark.e2e
@@ -76,6 +76,7 @@ def test_check_in_without_javascript(browse: Browse, portal: PortalServer) -> No
     assert answer.status == 403, answer.status
     assert_error_shown(page, "attendance", "code", "签到码不正确")
     expect(field(page, "姓名")).to_have_value("赵敏")
+    assert_stands_out(field(page, "签到码"), field(page, "姓名"))
     expect(field(page, "手机号")).to_have_value("13700137000")
     expect(consent(page)).to_be_checked()
     expect(page.locator(".portal-session")).to_contain_text("心理委员培训（无脚本签到）")

@@ -9,7 +9,7 @@ from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import Browse
 from tests.e2e.pages import screenshot
 from tests.e2e.people import admin_items, consent, field, press, tick, wait_like_a_person
-from tests.e2e.phone import assert_fits_phone, assert_readable
+from tests.e2e.phone import assert_fits_phone, assert_readable, assert_stands_out
 from tests.e2e.server import PortalServer
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +45,7 @@ def test_expert_signs_up_fixes_a_field_error_and_succeeds(browse: Browse, portal
     expect(error).to_contain_text("11位手机号")
     assert error.get_attribute("id") in (phone.get_attribute("aria-describedby") or "").split()
     expect(phone).to_have_value("139 0013 900")
+    assert_stands_out(phone, field(page, "姓名"))
     expect(field(page, "姓名")).to_have_value("李静")
     expect(field(page, "注册心理师")).to_be_checked()
     expect(field(page, "危机干预")).to_be_checked()
