@@ -46,13 +46,16 @@ async def submit(request: Request, form: str, act: Act, fake: Fake,
     """Handle a POST of form `form`; `act(form, idempotency_key)` runs in a thread."""
     p = portal(request)
     spec = FORMS[form]
-    p.ratelimit.hit(client_address(request))
     html = wants_html(request)
+    if not html:
+        p.ratelimit.hit(client_address(request))
     submission = await read_submission(request, spec.model)
     data = dict(submission.data)
     trap, raw_token, meta_errors = _meta(data)
     token = tokens.verify(p.secret, raw_token)
     try:
+        if html:  # counted after reading, so a refused browser keeps what was typed
+            p.ratelimit.hit(client_address(request))
         try:
             parsed: PortalForm = validate(spec.model, data, json=submission.json)
         except ApiError as exc:
@@ -68,7 +71,7 @@ async def submit(request: Request, form: str, act: Act, fake: Fake,
         else:
             status, body, thanks = await blocking(act, parsed, token.nonce if token else None)
     except ApiError as exc:
-        if html and exc.status in {403, 404, 409, 422}:
+        if html and exc.status in {403, 404, 409, 422, 429}:
             keep = raw_token if token is not None else tokens.issue(p.secret)
             values = {k: v for k, v in submission.data.items() if k != HONEYPOT}
             from forms_api.pages import serve_time_choices
@@ -78,7 +81,8 @@ async def submit(request: Request, form: str, act: Act, fake: Fake,
                                      message=exc.message, token=keep,
                                      action=action or request.url.path, slots=slots,
                                      choices=choices)
-            return Response(page, status_code=exc.status, media_type="text/html")
+            return Response(page, status_code=exc.status, media_type="text/html",
+                            headers=exc.headers)
         raise
     if html:
         return RedirectResponse(thanks, status_code=303)

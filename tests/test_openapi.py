@@ -19,7 +19,7 @@ from forms_api.openapi import document
 from forms_api.settings import Settings
 from tests.forms_support import ADMIN, ADMIN_TOKEN, portal_client  # noqa: F401
 
-EXAMPLES = 40  # per operation and mode: the whole fuzz run takes about 15 s
+EXAMPLES = 25  # per operation and mode: the whole fuzz run takes about 10 s
 
 
 def test_document_names_every_contract_endpoint(portal_client: TestClient) -> None:

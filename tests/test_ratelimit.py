@@ -55,3 +55,14 @@ def test_clients_are_counted_apart() -> None:
     except Exception as exc:  # noqa: BLE001
         errors.append(exc)
     assert len(errors) == 1 and errors[0].status == 429
+
+
+def test_a_refused_browser_keeps_what_was_typed(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(rate_limit=1)
+    html = {"Accept": "text/html"}
+    form = {**volunteer_body(name="李静"), "consent": "on", "public_profile": "on"}
+    assert client.post("/api/volunteers", data=form, headers=html,
+                       follow_redirects=False).status_code == 303
+    again = client.post("/api/volunteers", data={**form, "phone": "13600136000"}, headers=html)
+    assert again.status_code == 429 and "retry-after" in again.headers
+    assert "秒后再试" in again.text and 'value="李静"' in again.text

@@ -9,8 +9,6 @@
 
   function text(node, value) { node.textContent = value; }
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-
   function clock(iso) {
     // The time as the server wrote it (+08:00), not the phone's zone.
     var m = /T(\d{2}):(\d{2})/.exec(iso || "");
