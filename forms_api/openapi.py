@@ -142,7 +142,10 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "心育驿站 forms API", "version": "1",
                  "description": "See shared/spec/api.md. POST bodies may also be sent as "
-                                "application/x-www-form-urlencoded or multipart/form-data."},
+                                "application/x-www-form-urlencoded or multipart/form-data. "
+                                "A script may send an `Idempotency-Key` header (8-100 "
+                                "characters) with a public form: a retry with the same key "
+                                "and phone answers with the first record."},
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"}}},

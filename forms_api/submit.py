@@ -41,6 +41,14 @@ def _meta(data: dict[str, Any]) -> tuple[str | None, str | None, dict[str, str]]
     return values[0], values[1], errors
 
 
+def _idempotency_key(request: Request, token: tokens.FillToken | None) -> str | None:
+    """The rendered form's nonce, or a script's `Idempotency-Key` header (8–100 characters)."""
+    if token is not None:
+        return token.nonce
+    header = request.headers.get("idempotency-key", "").strip()
+    return f"key:{header}" if 8 <= len(header) <= 100 else None
+
+
 async def submit(request: Request, form: str, act: Act, fake: Fake,
                  action: str | None = None, slots: dict[str, str] | None = None) -> Response:
     """Handle a POST of form `form`; `act(form, idempotency_key)` runs in a thread."""
@@ -69,7 +77,7 @@ async def submit(request: Request, form: str, act: Act, fake: Fake,
             # Answered like a success, stored nowhere; a bot learns nothing.
             status, body, thanks = fake(parsed)
         else:
-            status, body, thanks = await blocking(act, parsed, token.nonce if token else None)
+            status, body, thanks = await blocking(act, parsed, _idempotency_key(request, token))
     except ApiError as exc:
         if html and exc.status in {403, 404, 409, 422, 429}:
             keep = raw_token if token is not None else tokens.issue(p.secret)

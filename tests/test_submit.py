@@ -151,3 +151,13 @@ def test_script_clients_get_json_errors(portal_client: TestClient) -> None:
     response = portal_client.post("/api/volunteers", data={"name": "x"},
                                   headers={"Accept": "application/json"})
     assert_error(response, 422, "validation_error")
+
+
+def test_a_scripts_retry_with_an_idempotency_key_makes_one_record(portal_client: TestClient) -> None:
+    key = {"Idempotency-Key": "school-42-request-0001"}
+    first = portal_client.post("/api/bookings", json=booking_body(), headers=key)
+    again = portal_client.post("/api/bookings", json=booking_body(), headers=key)
+    assert first.json() == again.json() and len(_stored(portal_client, "bookings")) == 1
+    portal_client.post("/api/bookings", json=booking_body())
+    portal_client.post("/api/bookings", json=booking_body(), headers={"Idempotency-Key": "short"})
+    assert len(_stored(portal_client, "bookings")) == 3
