@@ -1,6 +1,6 @@
 """A mixed load of many concurrent clients against a real server, and its exact accounting.
 
-Used by tests/test_reliability.py (small, in `make test`) and bench/bench_http.py (long).
+Used by tests/test_reliability.py (small, in `make test`) and bench/bench_reliability.py (long).
 Every client keeps a ledger of what the server acknowledged (2xx) and in which state it left
 each record; afterwards the server's own lists and exports must hold exactly the ledger:
 nothing lost, nothing duplicated, every status as the last acknowledged change left it.

@@ -2,7 +2,7 @@
 
 A mixed load of concurrent clients is audited exactly (tests/load.py); SIGKILL during a burst
 and a disk that refuses writes lose nothing that was acknowledged. The long variants are
-`bench/bench_http.py`.
+`bench/bench_reliability.py`.
 """
 
 from __future__ import annotations
