@@ -130,3 +130,15 @@ def test_privacy_notice_covers_what_the_issue_asks(built_site: Path) -> None:
     text = (built_site / "privacy/index.html").read_text(encoding="utf-8")
     for words in ("谁在处理", "联系方式", "用途", "收集的信息", "保存多久", "查阅", "更正", "删除"):
         assert words in text, words
+
+
+def test_the_summary_lists_every_error_once_with_a_link_to_its_field() -> None:
+    html = render_form("volunteers", errors={"name": "请填写姓名", "expertise": "请至少选择一项擅长领域"},
+                       message="有 2 处需要修改：请填写姓名；请至少选择一项擅长领域")
+    summary = html.split("data-portal-summary", 1)[1].split("</div>", 1)[0]
+    assert "<p>有 2 处需要修改：</p>" in summary
+    assert '<a href="#f-volunteers-name">请填写姓名</a>' in summary
+    assert '<a href="#f-volunteers-expertise-0">请至少选择一项擅长领域</a>' in summary
+    business = render_form("volunteers", errors={"years_experience": "需要 3 年以上"},
+                           message="暂不符合报名条件：有 3 年以上心理健康相关工作经历。")
+    assert "<p>暂不符合报名条件" in business

@@ -30,7 +30,8 @@ from forms_api.trainings import public_session
 
 
 def _in_shanghai(moment: dt.datetime) -> dt.datetime:
-    return (moment.replace(tzinfo=clock.TZ) if moment.tzinfo is None else moment).astimezone(clock.TZ)
+    aware = moment.replace(tzinfo=clock.TZ) if moment.tzinfo is None else moment
+    return aware.astimezone(clock.TZ).replace(microsecond=0)
 
 
 def _parse_moment(value: Any) -> Any:

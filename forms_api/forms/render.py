@@ -18,6 +18,7 @@ from forms_api.forms.validation import properties
 Choices = Sequence[tuple[str, str]]
 OFFLINE_NOTE = ("本表单需要在线提交：当前打开的是离线副本，请连上网络后在本站网址上填写。")
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
+TALLY = re.compile(r"有 \d+ 处需要修改")  # the validation message, which lists every field
 
 
 def _attrs(**attrs: Any) -> str:
@@ -176,6 +177,16 @@ def _control(field: _Field, value: Any, error: str | None, privacy: str,
             f"{_help(field)}{control}{_error(field, error)}</div>")
 
 
+def _summary_item(spec: FormSpec, name: str, text: str) -> str:
+    """A summary line that takes the reader to the field (its first box for a group)."""
+    prop = properties(spec.model).get(name)
+    if prop is None:
+        return f"<li>{escape(text)}</li>"
+    field = _Field(spec, name, prop, False)
+    target = f"{field.id}-0" if field.widget in {"radio", "checkboxes"} else field.id
+    return f'<li><a href="#{escape(target)}">{escape(text)}</a></li>'
+
+
 def render_form(
     name: str,
     *,
@@ -196,7 +207,8 @@ def render_form(
     spec = FORMS[name]
     model = spec.model
     values = values or {}
-    errors = dict(errors or {})
+    every_error = dict(errors or {})
+    errors = dict(every_error)  # what is left once each field has taken its own
     choices = choices or {}
     required = set(model.model_json_schema().get("required", ()))
     parts = []
@@ -208,8 +220,10 @@ def render_form(
         parts.append(_control(field, values.get(field_name), errors.pop(field_name, None), privacy,
                               options))
     summary = ""
-    if message or errors:
-        items = "".join(f"<li>{escape(text)}</li>" for text in errors.values())
+    if message or every_error:
+        items = "".join(_summary_item(spec, name, text) for name, text in every_error.items())
+        if every_error and (not message or TALLY.match(message)):
+            message = f"有 {len(every_error)} 处需要修改："  # the list below says what
         summary = f"<p>{escape(message or '请修改以下内容后再提交。')}</p>" + (
             f"<ul>{items}</ul>" if items else "")
     offline = "" if online else f'<p class="portal-form__offline" data-portal-offline>{escape(OFFLINE_NOTE)}</p>'

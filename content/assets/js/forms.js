@@ -79,7 +79,11 @@
       text(p, fields[name]); p.hidden = false;
       link(owner, p.id);
     });
-    showSummary(form, error.message || "请修改以下内容后再提交。", fields);
+    var count = Object.keys(fields).length;
+    var message = error.message || "请修改以下内容后再提交。";
+    // The API's validation message lists every field; the list below already does.
+    if (count && /^有 \d+ 处需要修改/.test(message)) message = "有 " + count + " 处需要修改：";
+    showSummary(form, message, fields);
   }
 
   function receiptText(name, status, body) {
