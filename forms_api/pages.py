@@ -71,10 +71,19 @@ class SitePages:
                   slots: dict[str, str] | None = None, choices: Any = None) -> str:
         """The page of `form` again, with what was typed and every error (no-JS path)."""
         spec = FORMS[form]
+        # Answered at the POST's address: the page's relative links hold if it is as deep as
+        # the page; otherwise a <base> fixes them, and in-page links (#field) would then leave
+        # the page and lose what was typed, so the summary does without them.
+        same_depth = _depth(action) == _depth("/" + spec.page)
         inner = render_form(form, values=values, errors=errors, message=message,
                             action=action, token=token, online=True,
-                            choices=choices)
-        return self.fill(spec.page, {form: inner}, slots, base=True)
+                            choices=choices, links=same_depth)
+        return self.fill(spec.page, {form: inner}, slots, base=not same_depth)
+
+
+def _depth(path: str) -> int:
+    """How many directories deep a URL path's relative links start from."""
+    return path[:path.rfind("/") + 1].count("/")
 
 
 def serve_time_choices(form: str, db: Database) -> dict[str, list[tuple[str, str]]]:

@@ -129,7 +129,8 @@ def test_no_js_errors_keep_what_was_typed(portal_client: TestClient) -> None:
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert '<base href="/volunteer/">' in page
+    assert "<base " not in page  # /api/volunteers is as deep as /volunteer/
+    assert '<a href="#f-volunteers-phone">' in page
     assert 'value="&lt;b&gt;张&lt;/b&gt;"' in page and 'value="1380013"' in page
     assert "简介&lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;</textarea>" in page
     assert re.search(r'name="expertise" value="family"[^>]*checked', page)
@@ -144,6 +145,8 @@ def test_no_js_business_errors_are_pages_too(portal_client: TestClient) -> None:
                                   data=check_in_body(session, code="1111", consent="on"),
                                   headers=HTML)
     assert response.status_code == 403 and "签到码不正确" in response.text
+    assert '<base href="/attend/">' in response.text  # answered three levels deeper
+    assert 'href="#f-attendance-code"' not in response.text
     assert session["title"] in response.text  # the session is still shown first
 
 

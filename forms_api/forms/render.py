@@ -177,10 +177,10 @@ def _control(field: _Field, value: Any, error: str | None, privacy: str,
             f"{_help(field)}{control}{_error(field, error)}</div>")
 
 
-def _summary_item(spec: FormSpec, name: str, text: str) -> str:
+def _summary_item(spec: FormSpec, name: str, text: str, link: bool) -> str:
     """A summary line that takes the reader to the field (its first box for a group)."""
     prop = properties(spec.model).get(name)
-    if prop is None:
+    if prop is None or not link:
         return f"<li>{escape(text)}</li>"
     field = _Field(spec, name, prop, False)
     target = f"{field.id}-0" if field.widget in {"radio", "checkboxes"} else field.id
@@ -198,8 +198,12 @@ def render_form(
     token: str = "",
     choices: Mapping[str, Choices] | None = None,
     online: bool = False,
+    links: bool = True,
 ) -> str:
     """The `<form>` of form `name`; `online` drops the note shown in the offline copy.
+
+    `links` makes the error summary link each field (off where a `<base>` would send the
+    link to another page).
 
     `privacy` is the link to the privacy notice (relative in the built page, so it also works
     from file://).
@@ -221,7 +225,8 @@ def render_form(
                               options))
     summary = ""
     if message or every_error:
-        items = "".join(_summary_item(spec, name, text) for name, text in every_error.items())
+        items = "".join(_summary_item(spec, name, text, links)
+                        for name, text in every_error.items())
         if every_error and (not message or TALLY.match(message)):
             message = f"有 {len(every_error)} 处需要修改："  # the list below says what
         summary = f"<p>{escape(message or '请修改以下内容后再提交。')}</p>" + (
