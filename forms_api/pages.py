@@ -166,12 +166,12 @@ async def attend_page(request: Request) -> Response:
     elif code:
         session = await blocking(find_by_code, p.db, code)
     if session is None:
-        problem = None if not (session_id or code) else (
-            "没有找到这个签到码对应的培训，请核对后重新输入。" if code and not session_id else None)
-        if not (session_id or code):
-            block = SLOT_DEFAULTS["session"].replace("无法扫码时，请在线打开本页并输入", "无法扫码时，请输入")
+        if session_id:
+            block = session_block(p, None)
+        elif code:
+            block = session_block(p, None, "没有找到这个签到码对应的培训，请核对后重新输入。")
         else:
-            block = session_block(p, None, problem)
+            block = _p("请扫描培训现场投影的二维码打开本页；无法扫码时，请输入现场公布的签到码。")
         finder = CODE_FINDER.replace("{value}", escape(code))
         html = p.pages.fill("attend/", {"attendance": finder}, {"session": block})
         return HTMLResponse(html, status_code=200)
