@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
 
 from starlette.testclient import TestClient
 
 from tests.conftest import assert_error
-from tests.forms_support import ADMIN, check_in_body, make_session, portal_client  # noqa: F401
+from tests.forms_support import (ADMIN, ADMIN_TOKEN, check_in_body, make_session,  # noqa: F401
+                                 portal_client)
 
 
 def test_sessions_list_and_one_without_code(portal_client: TestClient) -> None:
@@ -132,3 +136,23 @@ def test_concurrent_check_ins_fill_capacity_exactly(portal_client: TestClient) -
         statuses = list(pool.map(post, range(24)))
     assert statuses.count(201) == 10 and statuses.count(409) == 14
     assert portal_client.get(f"/api/trainings/{session['id']}").json()["checked_in"] == 10
+
+
+def test_a_failed_save_is_a_5xx_never_a_success(make_settings: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from forms_api.app import create_app
+    from forms_api.storage import StorageError, Table
+
+    app = create_app(make_settings(admin_token=ADMIN_TOKEN, rate_limit=0))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        session = make_session(client)
+
+        def broken(self: Table, document: Any) -> str:
+            raise StorageError("disk full")
+
+        monkeypatch.setattr(Table, "insert", broken)
+        response = client.post(f"/api/trainings/{session['id']}/attendance",
+                               json=check_in_body(session))
+        assert_error(response, 503, "unavailable")  # StorageError: try again later
+        monkeypatch.undo()
+        assert client.get(f"/api/trainings/{session['id']}").json()["checked_in"] == 0
