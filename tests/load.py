@@ -257,7 +257,10 @@ async def run_load(base_url: str, admin: dict[str, str], clients: int, operation
     With `kill_after`, `kill()` is called that many seconds into the load (a crash test).
     """
     ledger = Ledger()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them, or a
+    # request sent on one just as the server closes it is lost in transit (a client-side race).
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients,
+                          keepalive_expiry=4.0)
     headers = {"Host": host} if host else {}
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30,
                                  headers=headers) as client:
