@@ -248,10 +248,12 @@ async def schedule_page(request: Request) -> Response:
             link = (f'<a href="../{escape(module.slug)}/">{escape(module.title)}</a>'
                     if module else escape(s["module"]))
             rows.append(f"<tr><td>{escape(clock.show_span(starts, ends))}</td>"
-                        f"<td>{escape(s['title'])}<br><small>{link}</small></td>"
+                        f"<td>{escape(s['title'])}<br>"
+                        f'<span class="portal-schedule__module">课程：{link}</span></td>'
                         f"<td>{escape(s['location'])}</td>"
                         f"<td>{s['checked_in']}/{s['capacity']}</td></tr>")
-        block = ('<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table>'
+        block = ('<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
+                 '<table class="portal-schedule">'
                  "<thead><tr><th>时间</th><th>培训</th><th>地点</th><th>已签到/名额</th></tr></thead>"
                  f'<tbody>{"".join(rows)}</tbody></table></div></div>')
     return HTMLResponse(p.pages.fill("training/schedule/", slots={"schedule": block}))
