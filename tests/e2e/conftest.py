@@ -7,36 +7,17 @@ them routed through an `OriginGuard`: a request to anywhere but the portal fails
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, Browse, Visit, open_visit
 from tests.e2e.guard import OriginGuard
-from tests.e2e.people import track_loads
-from tests.e2e.phone import DESKTOP, PHONE
 from tests.e2e.server import PortalServer, start_server, stop_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-# Playwright's default is 30 s; a condition that holds at all holds well within this.
-TIMEOUT_MS = 10_000
-
-
-@dataclass
-class Visit:
-    """A browser context, its first page, and the guard watching both."""
-
-    context: BrowserContext
-    page: Page
-    guard: OriginGuard
-
-
-Browse = Callable[..., Visit]
+__all__ = ["Browse", "Visit"]  # test_admin_console.py imports Browse from here
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +31,7 @@ def playwright_driver() -> Iterator[Playwright]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright_driver: Playwright, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[Browser]:
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless; Playwright's own browser download does not work here."""
     chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                                  args=CHROMIUM_ARGS)
@@ -69,27 +49,14 @@ def portal(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     stop_server(server)
 
 
-def _open(browser: Browser, guard: OriginGuard, device: str, javascript: bool,
-          **options: Any) -> Visit:
-    sizes = {"phone": PHONE, "desktop": DESKTOP}[device]
-    context = browser.new_context(**sizes, java_script_enabled=javascript, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", service_workers="block",
-                                  accept_downloads=True, **options)
-    context.set_default_timeout(TIMEOUT_MS)
-    guard.attach(context)
-    page = context.new_page()
-    track_loads(page)
-    return Visit(context, page, guard)
-
-
 @pytest.fixture
 def browse(browser: Browser, portal: PortalServer) -> Iterator[Browse]:
     """`browse(device="phone"|"desktop", javascript=True)` -> a fresh guarded context."""
     visits: list[Visit] = []
 
     def factory(device: str = "phone", javascript: bool = True, **options: Any) -> Visit:
-        visit = _open(browser, OriginGuard(portal.origin), device, javascript,
-                      base_url=portal.origin, **options)
+        visit = open_visit(browser, OriginGuard(portal.origin), device, javascript,
+                           base_url=portal.origin, **options)
         visits.append(visit)
         return visit
 
@@ -106,7 +73,8 @@ def browse_files(browser: Browser) -> Iterator[Browse]:
     visits: list[Visit] = []
 
     def factory(device: str = "desktop", javascript: bool = True, **options: Any) -> Visit:
-        visit = _open(browser, OriginGuard(None, allow_file=True), device, javascript, **options)
+        visit = open_visit(browser, OriginGuard(None, allow_file=True), device, javascript,
+                           **options)
         visits.append(visit)
         return visit
 

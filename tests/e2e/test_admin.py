@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from forms_api.clock import TZ
 from forms_api.forms.bookings import eligible_dates
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import Browse
+from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot
 from tests.e2e.people import create_session, field
 from tests.e2e.phone import assert_fits_phone, assert_labelled

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from forms_api.clock import parse_iso, show_time
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import Browse
+from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot
 from tests.e2e.people import (attendance, consent, create_session, field, press, tick,
                                wait_like_a_person)
@@ -42,6 +42,7 @@ def test_teacher_checks_in_from_the_qr_link_and_again(browse: Browse, portal: Po
     press(page.get_by_role("button", name="签到"), touch=True)
 
     receipt = page.locator("[data-portal-receipt]")
+    expect(receipt).to_have_attribute("aria-live", "polite")  # read out when it appears
     expect(receipt).to_contain_text("已签到")
     expect(receipt).to_contain_text("王芳")
     assert_readable(receipt)

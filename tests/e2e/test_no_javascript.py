@@ -10,7 +10,7 @@ from playwright.sync_api import Locator, Page, Response, expect
 
 from forms_api.forms.bookings import REFERENCE_PATTERN, eligible_dates
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import Browse
+from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot
 from tests.e2e.people import (admin_items, attendance, consent, create_session, field, press,
                               tick, wait_like_a_person)

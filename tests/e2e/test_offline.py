@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_api.build import OFFLINE_ROOT, build_offline_zip
-from tests.e2e.conftest import Browse
+from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot
 
 pytestmark = pytest.mark.e2e

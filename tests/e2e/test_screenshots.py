@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import Browse
+from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot
 from tests.e2e.people import create_session
 from tests.e2e.server import PortalServer
