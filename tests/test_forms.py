@@ -142,3 +142,9 @@ def test_the_summary_lists_every_error_once_with_a_link_to_its_field() -> None:
     business = render_form("volunteers", errors={"years_experience": "需要 3 年以上"},
                            message="暂不符合报名条件：有 3 年以上心理健康相关工作经历。")
     assert "<p>暂不符合报名条件" in business
+
+
+def test_full_width_digits_from_a_chinese_keyboard() -> None:
+    assert normalize_mobile("１３８ ００１３ ８０００") == "13800138000"
+    assert normalize_phone("０３９１－１２３４５６７") == "0391-1234567"
+    assert normalize_reference("ＢＫ－７Ｋ３Ｍ－９ＱＸＡ") == "BK-7K3M-9QXA"

@@ -44,6 +44,13 @@ def test_first_check_in_then_repeat_returns_the_original(portal_client: TestClie
     assert portal_client.get(f"/api/trainings/{session['id']}").json()["checked_in"] == 1
 
 
+def test_a_full_width_code_is_read_as_digits(portal_client: TestClient) -> None:
+    session = make_session(portal_client, code="1234")
+    response = portal_client.post(f"/api/trainings/{session['id']}/attendance",
+                                  json=check_in_body(session, code="１２３４"))
+    assert response.status_code == 201
+
+
 def test_wrong_code_is_403(portal_client: TestClient) -> None:
     session = make_session(portal_client, code="1234")
     response = portal_client.post(f"/api/trainings/{session['id']}/attendance",

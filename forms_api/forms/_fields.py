@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -75,11 +76,16 @@ _MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 _LANDLINE = re.compile(r"(0(?:[12]\d|[3-9]\d{2}))(\d{7,8})")
 
 
+def half_width(value: Any) -> Any:
+    """Full-width digits and signs (a Chinese keyboard's １３８－) as ASCII."""
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
 def normalize_mobile(value: Any) -> str:
     """A mainland mobile number as 11 digits; spaces, hyphens and +86 are allowed around it."""
     if not isinstance(value, str):
         raise _error("phone", MOBILE_HELP)
-    match = _MOBILE.fullmatch(_SEPARATORS.sub("", value))
+    match = _MOBILE.fullmatch(_SEPARATORS.sub("", half_width(value)))
     if not match:
         raise _error("phone", MOBILE_HELP)
     return match[1]
@@ -88,7 +94,7 @@ def normalize_mobile(value: Any) -> str:
 def normalize_phone(value: Any) -> str:
     """A mobile number as 11 digits, or a landline as 0AREA-NUMBER (e.g. 0391-1234567)."""
     if isinstance(value, str):
-        compact = _SEPARATORS.sub("", value)
+        compact = _SEPARATORS.sub("", half_width(value))
         mobile = _MOBILE.fullmatch(compact)
         if mobile:
             return mobile[1]

@@ -6,7 +6,11 @@ checked_in_at, submission}. One record per (session_id, phone).
 
 from __future__ import annotations
 
-from forms_api.forms._fields import CONSENT_LABEL, Mobile, PortalForm, field
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
+from forms_api.forms._fields import CONSENT_LABEL, Mobile, PortalForm, field, half_width
 
 CODE_PATTERN = r"\d{4,8}"
 
@@ -21,7 +25,7 @@ class Attendance(PortalForm):
     phone: Mobile = field("手机号", widget="tel", inputmode="numeric", autocomplete="tel",
                           placeholder="例如 13800138000",
                           help="用于核对学时，不会公开；同一手机号在同一场培训只记一次。")
-    code: str = field("签到码", min_length=4, max_length=8, inputmode="numeric",
+    code: Annotated[str, BeforeValidator(half_width)] = field("签到码", min_length=4, max_length=8, inputmode="numeric",
                       pattern=CODE_PATTERN, autocomplete="off",
                       help="现场公布的数字签到码；扫码打开时已自动填好。")
     district: str | None = field("区县", None, max_length=20)

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from forms_api.clock import show_date, today
 from forms_api.forms._fields import (CONSENT_LABEL, EXPERTISE, NO_STUDENT_DETAILS, Consent,
                                      DateText, Email, ExpertiseCode, Phone, PortalForm, Unique,
-                                     _error, check_choices, field)
+                                     _error, check_choices, field, half_width)
 
 StageCode = Literal["primary", "junior", "senior", "nine_year", "twelve_year", "vocational",
                     "special"]
@@ -73,7 +73,7 @@ def normalize_reference(value: Any) -> Any:
     """`bk 7k3m 9qxa` as typed becomes `BK-7K3M-9QXA`; anything else is left to fail."""
     if not isinstance(value, str):
         return value
-    compact = re.sub(r"[\s\-]", "", value).upper()
+    compact = re.sub(r"[\s\-]", "", half_width(value)).upper()
     if compact.startswith("BK"):
         compact = compact[2:]
     if len(compact) == 8:
