@@ -22,7 +22,7 @@ from forms_api import clock, tokens
 from forms_api.context import Portal, blocking, portal
 from forms_api.errors import ApiError
 from forms_api.forms import FORMS
-from forms_api.forms._fields import EXPERTISE
+from forms_api.forms._fields import EXPERTISE, half_width
 from forms_api.forms.bookings import (REFERENCE_PATTERN, STATUSES, TIME_SLOTS, BookingLookup,
                                       eligible_dates, normalize_reference)
 from forms_api.forms.render import render_form, replace_region
@@ -159,7 +159,7 @@ def find_by_code(db: Database, code: str) -> dict[str, Any] | None:
 async def attend_page(request: Request) -> Response:
     p = portal(request)
     session_id = request.query_params.get("session", "")[:40]
-    code = request.query_params.get("code", "")[:8]
+    code = half_width(request.query_params.get("code", "")).strip()[:8]
     session = None
     if session_id:
         session = await blocking(p.db.table("trainings").get_id, session_id)
