@@ -49,16 +49,52 @@ def _error() -> dict[str, Any]:
                                   "additionalProperties": {"type": "string"}}}}}}
 
 
-def _answers(*statuses: int, ok: str = "OK") -> dict[str, Any]:
+_TEXT = {"type": "string"}
+_TIME = {"type": "string", "format": "date-time"}
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+
+
+def _object(**props: Any) -> dict[str, Any]:
+    return {"type": "object", "required": list(props), "properties": props}
+
+
+def _items(schema: dict[str, Any]) -> dict[str, Any]:
+    return _object(items={"type": "array", "items": schema})
+
+
+# What the public endpoints answer (extra properties may be added later, never removed).
+ANSWERS: dict[str, dict[str, Any]] = {
+    "Session": _object(id=_TEXT, module=_TEXT, title=_TEXT, starts_at=_TIME, ends_at=_TIME,
+                       location=_TEXT, capacity={"type": "integer"},
+                       checked_in={"type": "integer"}),
+    "CheckIn": _object(id=_TEXT, session_id=_TEXT, name=_TEXT, checked_in_at=_TIME,
+                       receipt=_TEXT),
+    "Expert": _object(id=_TEXT, name=_TEXT, title=_NULLABLE_TEXT, organization=_TEXT,
+                      expertise={"type": "array", "items": _TEXT}),
+    "VolunteerCreated": _object(id=_TEXT, status={"const": "pending"}),
+    "BookingCreated": _object(id=_TEXT, reference=_TEXT, status=_TEXT),
+    "BookingStatus": _object(reference=_TEXT, status=_TEXT, school=_TEXT,
+                             date={"type": ["string", "null"], "format": "date"},
+                             time_slot=_TEXT,
+                             expert={"anyOf": [_object(name=_TEXT, title=_NULLABLE_TEXT),
+                                               {"type": "null"}]}),
+}
+
+
+def _answers(*statuses: int, ok: dict[str, Any] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for status in statuses:
         if status < 300:
-            out[str(status)] = {"description": ok, "content": {"application/json": {
-                "schema": {"type": "object"}}}}
+            out[str(status)] = {"description": "OK", "content": {"application/json": {
+                "schema": ok or {"type": "object"}}}}
         else:
             out[str(status)] = {"description": "error", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}
     return out
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _body(name: str) -> dict[str, Any]:
@@ -84,36 +120,38 @@ def document() -> dict[str, Any]:
     schemas = {m.__name__: _schema(m) for m in (Attendance, Volunteer, Booking, BookingCancel,
                                                 TrainingSession, Review, BookingChange)}
     schemas["Error"] = _error()
+    schemas.update(ANSWERS)
     form = (400, 413, 415, 422, 429)
     paths: dict[str, Any] = {
         "/api/health": {"get": {"summary": "Health", "responses": _answers(200)}},
         "/api/modules": {"get": {"summary": "Training modules", "responses": _answers(200)}},
         "/api/trainings": {"get": {"summary": "Upcoming and recent sessions",
-                                   "responses": _answers(200)}},
+                                   "responses": _answers(200, ok=_items(_ref("Session")))}},
         "/api/trainings/{id}": {"get": {"summary": "One session", "parameters": [_param("id")],
-                                        "responses": _answers(200, 404)}},
+                                        "responses": _answers(200, 404, ok=_ref("Session"))}},
         "/api/trainings/{id}/attendance": {"post": {
             "summary": "Check in (培训签到)", "parameters": [_param("id")],
             "requestBody": _body("Attendance"),
-            "responses": _answers(200, 201, 403, 404, 409, *form)}},
+            "responses": _answers(200, 201, 403, 404, 409, *form, ok=_ref("CheckIn"))}},
         "/api/volunteers": {"post": {
             "summary": "Sign up as an expert volunteer (专家志愿者报名)",
-            "requestBody": _body("Volunteer"), "responses": _answers(201, 409, *form)}},
+            "requestBody": _body("Volunteer"),
+            "responses": _answers(201, 409, *form, ok=_ref("VolunteerCreated"))}},
         "/api/experts": {"get": {"summary": "Approved public experts",
-                                 "responses": _answers(200)}},
+                                 "responses": _answers(200, ok=_items(_ref("Expert")))}},
         "/api/bookings": {"post": {
             "summary": "Book an expert visit (预约专家进校园)", "requestBody": _body("Booking"),
-            "responses": _answers(201, 404, *form)}},
+            "responses": _answers(201, 404, *form, ok=_ref("BookingCreated"))}},
         "/api/bookings/{reference}": {"get": {
             "summary": "Booking status by reference and phone",
             "parameters": [_param("reference", schema={"type": "string", "maxLength": 20,
                                                        "pattern": f"^{REFERENCE_PATTERN}$"}),
                            _param("phone", "query", True, {"type": "string", "maxLength": 20})],
-            "responses": _answers(200, 404, 429)}},
+            "responses": _answers(200, 404, 429, ok=_ref("BookingStatus"))}},
         "/api/bookings/{reference}/cancel": {"post": {
             "summary": "Cancel a booking", "parameters": [_param("reference")],
             "requestBody": _body("BookingCancel"),
-            "responses": _answers(200, 404, 409, *form)}},
+            "responses": _answers(200, 404, 409, *form, ok=_ref("BookingStatus"))}},
         "/api/admin/trainings": {
             "post": {"summary": "Create a session", "security": ADMIN,
                      "requestBody": _body("TrainingSession"),

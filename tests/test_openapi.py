@@ -8,7 +8,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import negative_data_rejection, not_a_server_error
+from schemathesis.checks import (negative_data_rejection, not_a_server_error,
+                                 response_schema_conformance)
 from schemathesis.python import asgi
 from starlette.testclient import TestClient
 
@@ -78,6 +79,36 @@ def test_fuzz_finds_no_server_error_and_no_success_for_junk(
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     def run(case: Any) -> None:
-        case.call_and_validate(headers=ADMIN, checks=[not_a_server_error, negative_data_rejection])
+        case.call_and_validate(headers=ADMIN, checks=[
+            not_a_server_error, negative_data_rejection, response_schema_conformance])
 
     run()
+
+
+def test_real_answers_match_their_documented_schemas(portal_client: TestClient) -> None:
+    import jsonschema_rs
+
+    from tests.forms_support import approved_expert, booking_body, check_in_body, make_session
+
+    doc = portal_client.get("/api/openapi.json").json()
+
+    def check(method: str, path: str, status: int, body: Any) -> None:
+        schema = doc["paths"][path][method]["responses"][str(status)]["content"][
+            "application/json"]["schema"]
+        jsonschema_rs.validator_for({**schema, "components": doc["components"]}).validate(body)
+
+    session = make_session(portal_client)
+    check("get", "/api/trainings", 200, portal_client.get("/api/trainings").json())
+    check("get", "/api/trainings/{id}", 200, portal_client.get(f"/api/trainings/{session['id']}").json())
+    answer = portal_client.post(f"/api/trainings/{session['id']}/attendance", json=check_in_body(session))
+    check("post", "/api/trainings/{id}/attendance", 201, answer.json())
+    approved_expert(portal_client, title=None)
+    check("get", "/api/experts", 200, portal_client.get("/api/experts").json())
+    created = portal_client.post("/api/bookings", json=booking_body()).json()
+    check("post", "/api/bookings", 201, created)
+    status = portal_client.get(f"/api/bookings/{created['reference']}", params={"phone": "0391-1234567"})
+    check("get", "/api/bookings/{reference}", 200, status.json())
+    cancelled = portal_client.post(f"/api/bookings/{created['reference']}/cancel",
+                                   json={"phone": "0391-1234567"})
+    check("post", "/api/bookings/{reference}/cancel", 200, cancelled.json())
+    check("post", "/api/volunteers", 422, portal_client.post("/api/volunteers", json={}).json())
