@@ -13,7 +13,12 @@ from typing import Any
 
 import httpx
 
-PORTAL = Path(sys.executable).with_name("portal")
+from forms_api.settings import PROJECT_ROOT
+
+# `portal serve` is `forms_api.cli:main`; run it by module from the project root so the server
+# runs the very code under test (also in a separate worktree, where the installed script
+# would import the editable install's checkout instead).
+PORTAL = [sys.executable, "-m", "forms_api.cli"]
 START_TIMEOUT = 30.0
 
 
@@ -76,8 +81,8 @@ def start_server(site_dir: Path, data_dir: Path, log: Path, admin_token: str) ->
     env = {**os.environ, "PORTAL_SITE_DIR": str(site_dir), "PORTAL_DATA_DIR": str(data_dir),
            "PORTAL_ADMIN_TOKEN": admin_token}
     out = log.open("wb")
-    process = subprocess.Popen([str(PORTAL), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, stdout=out, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([*PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                               env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
     out.close()
     server = PortalServer(process, port, data_dir, site_dir, admin_token, log)
     deadline = time.monotonic() + START_TIMEOUT
