@@ -32,7 +32,7 @@ def test_search_works_from_file_with_no_network(browse_files: Browse, offline_si
     expect(page.locator("h1").first).to_be_visible()
     query = page.locator("input.md-search__input")
     query.click()
-    query.press_sequentially("危机干预")
+    query.fill("危机干预")
     results = page.locator(".md-search-result__item")
     expect(results.first).to_be_visible()
     expect(page.locator(".md-search-result mark").first).to_contain_text("危机干预")

@@ -106,3 +106,18 @@ def test_unknown_path_shows_the_sites_404_page(browse: Browse) -> None:
     assert_fits_phone(visit.page, "404 page")
     assert_accessible(visit.page, "404 page")
     visit.guard.check("404 page")
+
+
+def test_search_on_a_phone_finds_a_chinese_word(tabs: dict[str, Visit]) -> None:
+    visit = tabs["phone"]
+    _load(visit, "/")
+    visit.page.locator("label.md-header__button[for=__search]").tap()
+    query = visit.page.locator("input.md-search__input")
+    query.fill("心理委员")
+    hit = visit.page.locator(".md-search-result__item").first
+    hit.wait_for()
+    assert "心理委员" in visit.page.locator(".md-search-result mark").first.inner_text()
+    hit.locator("a").first.tap()
+    visit.page.wait_for_load_state("load")
+    assert "心理委员" in visit.page.locator(".md-content").inner_text()
+    visit.guard.check("search")
