@@ -154,7 +154,7 @@ def crashes(site: Path, rounds: int) -> dict[str, Any]:
             try:
                 state, ledger, _ = asyncio.run(load.run_load(
                     server.url, admin_headers(), 24, 10**6, 30, mix=load.Worker.CREATE,
-                    kill_after=rng.uniform(0.5, 3.0), kill=server.kill))
+                    kill_after=rng.randrange(50, 600), kill=server.kill))
             finally:
                 server.kill()
             with Server(site, data) as restarted:

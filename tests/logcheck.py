@@ -1,7 +1,7 @@
 """Capture every log line of the test run and fail the run if one leaks contact data or secrets.
 
-At session start a JSON-lines handler (the app's own formatter) is put on the root logger, so
-every in-process app writes to `test-artefacts/logs/run-<pid>/in-process.jsonl`, and
+At session start a JSON-lines handler is put on the root logger, so every in-process app
+writes what it logs, unmasked, to `test-artefacts/logs/run-<pid>/in-process.jsonl`, and
 `PORTAL_LOG_FILE`
 is set so every `portal serve` a test starts appends to `servers.jsonl`; tests that start
 servers also keep their stderr in that directory. At session end every file there is scanned
@@ -12,6 +12,7 @@ with `remember()`; any hit fails the run. The patterns are written independently
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -20,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from forms_api.logs import json_handler
 from forms_api.settings import PROJECT_ROOT
 
 # One directory per run: several people may run the suite in one working tree at once.
@@ -63,6 +63,21 @@ def scan(directory: Path = LOG_DIR) -> tuple[int, list[str]]:
     return lines, findings
 
 
+class RawFormatter(logging.Formatter):
+    """One JSON line per record with what the code logged, before any masking.
+
+    In-process records are kept unmasked so the scan checks what the app tries to log, not
+    only that `forms_api.logs` masks it; subprocess servers write their real (masked) output.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"logger": record.name, "level": record.levelname, "msg": record.getMessage(),
+                 "fields": getattr(record, "fields", None)}
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -88,7 +103,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             if not pid.isdigit() or int(pid) == os.getpid() or not _alive(int(pid)):
                 shutil.rmtree(old, ignore_errors=True)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    _handler = json_handler(path=IN_PROCESS_LOG)
+    _handler = logging.FileHandler(IN_PROCESS_LOG, encoding="utf-8")
+    _handler.setFormatter(RawFormatter())
     _handler.setLevel(logging.INFO)
     _handler.addFilter(_client_side)
     root = logging.getLogger()

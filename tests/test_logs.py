@@ -75,10 +75,12 @@ def test_formatter_masks_exception_text() -> None:
 
 
 def _session_lines() -> list[dict[str, object]]:
+    """The structured fields of the access records in the session's (unmasked) capture."""
     for handler in logging.getLogger().handlers:
         handler.flush()
     text = logcheck.IN_PROCESS_LOG.read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines()]
+    entries = [json.loads(line) for line in text.splitlines()]
+    return [e["fields"] for e in entries if isinstance(e.get("fields"), dict)]
 
 
 def test_access_log_of_a_forged_path_is_one_masked_line(client: TestClient) -> None:
