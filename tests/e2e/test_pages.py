@@ -121,3 +121,23 @@ def test_search_on_a_phone_finds_a_chinese_word(tabs: dict[str, Visit]) -> None:
     visit.page.wait_for_load_state("load")
     assert "心理委员" in visit.page.locator(".md-content").inner_text()
     visit.guard.check("search")
+
+
+def test_the_guard_blocks_and_reports_other_origins(browse: Browse, portal: PortalServer) -> None:
+    """The check every other test relies on: a request elsewhere is stopped and reported."""
+    other = f"http://127.0.0.2:{portal.port}/probe.js"  # another host, same port: still foreign
+    fetch = """async (url) => {
+        try { await fetch(url, {mode: "no-cors"}); return "sent"; } catch (e) { return "failed"; }
+    }"""
+    # The site's own CSP refuses it first; the guard reports the refusal.
+    visit = browse("phone")
+    _load(visit, "/")
+    assert visit.page.evaluate(fetch, other) == "failed"
+    assert any(other in text for text in visit.guard.csp), visit.guard.csp
+    visit.guard.csp.clear()
+    # Without that CSP, the route aborts the request and the guard reports it.
+    bare = browse("phone", bypass_csp=True)
+    _load(bare, "/")
+    assert bare.page.evaluate(fetch, other) == "failed"
+    assert bare.guard.blocked == [other], bare.guard.blocked
+    bare.guard.blocked.clear()
