@@ -30,6 +30,9 @@ DEPLOY = PROJECT_ROOT / "deploy"
 UNIT = DEPLOY / "systemd" / "xinyu-portal.service"
 BACKUP_UNIT = DEPLOY / "systemd" / "xinyu-portal-backup.service"
 TIMER = DEPLOY / "systemd" / "xinyu-portal-backup.timer"
+PURGE_UNIT = DEPLOY / "systemd" / "xinyu-portal-purge.service"
+PURGE_TIMER = DEPLOY / "systemd" / "xinyu-portal-purge.timer"
+UNITS = (UNIT, BACKUP_UNIT, TIMER, PURGE_UNIT, PURGE_TIMER)
 SITE = DEPLOY / "nginx" / "xinyu-portal.conf"
 ENV_EXAMPLE = DEPLOY / "portal.env.example"
 HOST = "portal.example.edu.cn"
@@ -98,7 +101,7 @@ def test_unit_is_hardened() -> None:
     assert "PORTAL_DATA_DIR=/var/lib/xinyu-portal" in _unit(UNIT)["Service"]["Environment"]
 
 
-@pytest.mark.parametrize("path", [UNIT, BACKUP_UNIT])
+@pytest.mark.parametrize("path", [UNIT, BACKUP_UNIT, PURGE_UNIT])
 def test_units_set_only_real_settings(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     for name in re.findall(r"^Environment=(\w+)=", text, re.M):
@@ -121,19 +124,31 @@ def test_backup_unit_runs_portal_backup_daily() -> None:
     assert _one(TIMER, "Timer", "Unit") == BACKUP_UNIT.name
 
 
+def test_purge_unit_runs_portal_purge_daily_after_the_backup() -> None:
+    argv = _exec_start(PURGE_UNIT)
+    assert argv[0] == "/opt/xinyu-portal/.venv/bin/portal" and argv[1:] == ["purge"]
+    assert make_parser().parse_args(argv[1:]).command == "purge"
+    assert _unit(PURGE_UNIT)["Service"]["Environment"] == _unit(UNIT)["Service"]["Environment"]
+    assert _one(PURGE_TIMER, "Timer", "Unit") == PURGE_UNIT.name
+    backup_at = _one(TIMER, "Timer", "OnCalendar").split()[1]
+    purge_at = _one(PURGE_TIMER, "Timer", "OnCalendar").split()[1]
+    assert purge_at > backup_at  # the day's backup, with its 10 min random delay, comes first
+    assert int(purge_at[:2]) * 60 + int(purge_at[3:5]) >= int(backup_at[:2]) * 60 + int(backup_at[3:5]) + 15
+
+
 def test_systemd_analyze_verify(tmp_path: Path) -> None:
     analyze = _need("systemd-analyze", in_ci=False)  # not in every CI container
     venv_bin = Path(os.environ.get("VIRTUAL_ENV", PROJECT_ROOT / ".venv")) / "bin"
     env_file = tmp_path / "portal.env"
     env_file.write_text(ENV_EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-    for source in (UNIT, BACKUP_UNIT, TIMER):
+    for source in UNITS:
         text = source.read_text(encoding="utf-8")
         text = text.replace("/opt/xinyu-portal/.venv/bin/", f"{PROJECT_ROOT / '.venv' / 'bin'}/")
         text = text.replace("/etc/xinyu-portal/portal.env", str(env_file))
         (tmp_path / source.name).write_text(text, encoding="utf-8")
     assert (venv_bin / "portal").exists() or (PROJECT_ROOT / ".venv/bin/portal").exists()
     result = subprocess.run(
-        [analyze, "verify", "--man=no", *(str(tmp_path / p.name) for p in (UNIT, BACKUP_UNIT, TIMER))],
+        [analyze, "verify", "--man=no", *(str(tmp_path / p.name) for p in UNITS)],
         capture_output=True, text=True, timeout=60, check=False)
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "xinyu-portal" in line or "Unknown" in line or "Failed" in line]
