@@ -14,6 +14,8 @@ from forms_api.clock import TZ
 from forms_api.forms import FORMS
 from tests.e2e.server import PortalServer
 
+CONSENT = "我已阅读并同意"  # how the privacy-notice checkbox's label begins on every form
+
 # A submission faster than a form's `min_fill_seconds` after the page was served is answered
 # like a bot's: success shown, nothing stored. People take longer; so must the tests.
 _LOADED: WeakKeyDictionary[Page, float] = WeakKeyDictionary()
@@ -40,9 +42,6 @@ def press(target: Locator, touch: bool) -> None:
         target.tap()
     else:
         target.click()
-
-
-CONSENT = "我已阅读并同意"
 
 
 def field(page: Page, label: str) -> Locator:
