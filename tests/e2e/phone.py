@@ -21,6 +21,8 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "has_touch": True, "is_mobil
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 MIN_TARGET = 44.0
 MIN_TEXT_PX = 14.0
+# Phones zoom into a text field whose font is under 16 px when it gets focus (iOS Safari).
+MIN_INPUT_PX = 16.0
 
 TARGETS = ", ".join([
     ".md-content input:not([type=hidden]):not([type=checkbox]):not([type=radio])",
@@ -46,6 +48,17 @@ _SMALL_TARGETS = """(selector) => {
     }
     return small;
 }""" % {"min": MIN_TARGET}
+
+_SMALL_INPUTS = """(min) => {
+    const small = [];
+    for (const el of document.querySelectorAll(
+            "input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea")) {
+        if (el.getClientRects().length === 0 || el.closest("[aria-hidden=true]")) continue;
+        const size = parseFloat(getComputedStyle(el).fontSize);
+        if (size < min) small.push(`${size}px ` + el.outerHTML.slice(0, 120));
+    }
+    return small;
+}"""
 
 _UNLABELLED = """() => {
     const missing = [];
@@ -85,11 +98,14 @@ def wide_elements(page: Page) -> list[str]:
 
 
 def assert_fits_phone(page: Page, where: str) -> None:
-    """No horizontal scroll, tap targets large enough, zoom not disabled."""
+    """No sideways scroll, tap targets large enough, no zoom on focus, zoom not disabled."""
     extra = horizontal_overflow(page)
     assert extra == 0, f"{where} scrolls sideways by {extra}px: {wide_elements(page)}"
     small: list[str] = page.evaluate(_SMALL_TARGETS, TARGETS)
     assert not small, f"{where}: tap targets under {MIN_TARGET:.0f}px:\n" + "\n".join(small)
+    tiny: list[str] = page.evaluate(_SMALL_INPUTS, MIN_INPUT_PX)
+    assert not tiny, f"{where}: fields the phone would zoom into (font under " \
+                     f"{MIN_INPUT_PX:.0f}px):\n" + "\n".join(tiny)
     viewport = page.get_attribute("meta[name=viewport]", "content") or ""
     assert "width=device-width" in viewport and "user-scalable=no" not in viewport, viewport
 
