@@ -236,7 +236,10 @@ def render_form(
     return (
         f'<form class="portal-form"{_attrs(method="post", action=form_action, data_portal_form=name, accept_charset="utf-8")}>'
         f"{offline}"
-        f'<div class="portal-form__summary" data-portal-summary role="alert" tabindex="-1">{summary}</div>'
+        # autofocus: a page answering a POST opens at the top; this brings the errors on screen
+        # (and to screen readers) without JavaScript.
+        f'<div class="portal-form__summary" data-portal-summary role="alert" tabindex="-1"'
+        f'{" autofocus" if summary else ""}>{summary}</div>'
         f"{''.join(parts)}"
         f'<div class="portal-hp" aria-hidden="true"><label for="f-{name}-{HONEYPOT}">请勿填写此项</label>'
         f'<input{_attrs(type="text", name=HONEYPOT, id=f"f-{name}-{HONEYPOT}", tabindex="-1", autocomplete="off", value=str(values.get(HONEYPOT) or ""))}></div>'
