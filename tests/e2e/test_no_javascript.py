@@ -75,6 +75,7 @@ def test_check_in_without_javascript(browse: Browse, portal: PortalServer) -> No
     answer = post(page, page.get_by_role("button", name="签到"), touch=True)
     assert answer.status == 403, answer.status
     assert_error_shown(page, "attendance", "code", "签到码不正确")
+    assert_readable(page.locator("[data-portal-summary]"))  # seen without scrolling for it
     expect(field(page, "姓名")).to_have_value("赵敏")
     assert_stands_out(field(page, "签到码"), field(page, "姓名"))
     expect(field(page, "手机号")).to_have_value("13700137000")
@@ -115,6 +116,7 @@ def test_volunteer_without_javascript(browse: Browse, portal: PortalServer) -> N
     assert answer.status == 422, answer.status
     assert_error_shown(page, "volunteers", "email", "电子邮箱")
     assert_error_shown(page, "volunteers", "expertise", "")
+    expect(page.locator("[data-portal-summary]")).to_be_in_viewport()
     kept: dict[str, Any] = {"姓名": "周宁", "手机号": "13600136000", "电子邮箱": "zhouning@example",
                             "工作单位": "市第三人民医院", "心理健康相关从业年限": "12",
                             "个人简介": "从事儿童青少年精神科临床工作十二年。"}
@@ -156,6 +158,7 @@ def test_booking_without_javascript(browse: Browse, portal: PortalServer) -> Non
     answer = post(page, page.get_by_role("button", name="提交预约"), touch=False)
     assert answer.status == 422, answer.status
     assert_error_shown(page, "bookings", "audience_size", "")
+    expect(page.locator("[data-portal-summary]")).to_be_in_viewport()
     expect(field(page, "学校名称")).to_have_value("市第四中学")
     expect(page.get_by_label(re.compile(r"^希望的日期 第 1 个"))).to_have_value(day)
     expect(field(page, "下午")).to_be_checked()
