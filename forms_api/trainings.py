@@ -27,7 +27,7 @@ PUBLIC_FIELDS = ("id", "module", "title", "starts_at", "ends_at", "location", "c
 
 
 def checked_in(db: Database, session_id: str) -> int:
-    return len(db.table("attendance").find(session_id=session_id))
+    return db.table("attendance").count(session_id=session_id)
 
 
 def public_session(db: Database, session: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def check_in(p: Portal, session_id: str, form: Attendance, key: str | None) -> O
         if not opens <= now <= closes:
             when = "尚未开始（开始前 60 分钟开放）" if now < opens else "已经结束"
             raise ApiError(409, "checkin_closed", f"这场培训的签到{when}。")
-        if len(attendance.find(session_id=session_id)) >= int(session["capacity"]):
+        if attendance.count(session_id=session_id) >= int(session["capacity"]):
             raise ApiError(409, "session_full", "这场培训的签到名额已满，请联系现场工作人员。")
         record = {"id": new_id(), "session_id": session_id, **form.model_dump(exclude={"code"}),
                   "notice_version": p.notice_version, "checked_in_at": clock.iso(now),
