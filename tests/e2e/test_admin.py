@@ -179,11 +179,16 @@ def test_every_console_page(browse: Browse, portal: PortalServer, device: str) -
         href = nav.get_by_role("link", name=label, exact=True).get_attribute("href") or ""
         pages.append((href.strip("/").rsplit("/", 1)[-1], href))
     pages += list(records.items())
+    problems = []
     for name, path in pages:
         response = page.goto(path)
         assert response is not None and response.status == 200, (path, response and response.status)
-        where = f"console {name} {path} ({device})"
-        if device == "phone":
-            assert_fits_phone(page, where)
-        checked(page, where)
         screenshot(page, f"admin-{name}-{device}")
+        where = f"console {name} {path} ({device})"
+        try:  # every page is checked, whichever fails first
+            if device == "phone":
+                assert_fits_phone(page, where)
+            checked(page, where)
+        except AssertionError as failure:
+            problems.append(str(failure))
+    assert not problems, "\n\n".join(problems)
