@@ -45,6 +45,7 @@ because a retried fsync can lie, and over crashing because reads can still be se
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -54,7 +55,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from tinydb import Query, TinyDB, where
@@ -104,6 +105,7 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 logger = logging.getLogger(__name__)
 
 Migration = Callable[["Database"], None]
+T = TypeVar("T")
 
 
 def new_id() -> str:
@@ -149,8 +151,15 @@ class _Transaction:
         self._outer: list[bool] = []  # one entry per open `with`, should one object be reused
 
     def __enter__(self) -> None:
+        self._engine._lock.acquire()
+        self._begin()
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self._engine._wait_durable(self._finish(failed=exc_type is not None))
+
+    def _begin(self) -> None:
+        """Open the block (lock held; released again if the database is closed)."""
         engine = self._engine
-        engine._lock.acquire()
         if engine._closed:
             engine._lock.release()
             raise StorageError("the database is closed")
@@ -158,22 +167,33 @@ class _Transaction:
         if engine._txn is None:
             engine._txn = _Txn()
 
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+    def _finish(self, *, failed: bool) -> int:
+        """Close the block and release the lock; return the sequence number to wait for."""
         engine = self._engine
         if not self._outer.pop():
             engine._lock.release()
-            return
+            return 0
         txn = engine._txn
         engine._txn = None
         assert txn is not None
         try:
-            if exc_type is not None:
+            if failed:
                 engine._undo(txn.undo)
-                return
-            target = engine._commit(txn)
+                return 0
+            return engine._commit(txn)
         finally:
             engine._lock.release()
-        engine._wait_durable(target)
+
+
+def _settle(settled: list[tuple[asyncio.Future[None], str]]) -> None:
+    """On the waiters' loop: resolve each future, or fail it with the flusher's error."""
+    for future, failure in settled:
+        if future.done():  # its request was cancelled; the change is durable all the same
+            continue
+        if failure:
+            future.set_exception(StorageError(failure))
+        else:
+            future.set_result(None)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -197,6 +217,10 @@ class _DurableStorage(Storage):
         self._pending: deque[tuple[int, list[_Undo]]] = deque()
         self._flushing = False
         self._waiting = 0  # threads waiting for a flush that is under way
+        # Coroutines waiting in durable(): (target seq, their loop, their future), and the
+        # thread that fsyncs for them.
+        self._loop_waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._flusher: threading.Thread | None = None
         self._failed: BaseException | None = None  # set: writes are refused
         self._sync_error: OSError | None = None  # set: an fsync failed, nothing is trusted
         self._closed = False
@@ -258,10 +282,15 @@ class _DurableStorage(Storage):
                     self._wait_durable(self._written_seq)
                 except StorageError:
                     pass
-            self._closed = True
+            with self._cv:
+                self._closed = True
+                self._cv.notify_all()  # the flusher answers whoever still waits, and ends
             if self._dir is not None:
                 os.close(self._fd)
                 os.close(self._lock_fd)  # releases the flock
+        flusher = self._flusher
+        if flusher is not None:
+            flusher.join()
 
     # -- TinyDB's Storage contract
 
@@ -427,6 +456,64 @@ class _DurableStorage(Storage):
                 finally:
                     self._cv.acquire()
                 raise StorageError(f"the change was not saved: {error}") from error
+
+    async def durable(self, target: int) -> None:
+        """Await, without blocking the event loop, until everything up to ``target`` is fsynced.
+
+        The coroutine parks a future; the flusher thread leads (or joins) the next group
+        commit, exactly as a waiting thread would, and resolves every future it covered with
+        one ``call_soon_threadsafe`` per loop.
+        """
+        if self._durable_seq >= target:
+            return
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._cv:
+            if self._durable_seq >= target:
+                return
+            if self._sync_error is not None:
+                raise StorageError(f"the change was not saved: {self._sync_error}")
+            self._loop_waiters.append((target, loop, future))
+            if self._flusher is None:
+                self._flusher = threading.Thread(
+                    target=self._flush_for_loops, name="storage-flusher", daemon=True
+                )
+                self._flusher.start()
+            self._cv.notify_all()
+        await future
+
+    def _flush_for_loops(self) -> None:
+        """The flusher thread: fsync for the coroutines in ``durable()``, then wake them."""
+        while True:
+            with self._cv:
+                while not self._loop_waiters and not self._closed:
+                    self._cv.wait()
+                if not self._loop_waiters:
+                    return  # closed, and nobody waits
+                closed = self._closed
+                target = max(t for t, _, _ in self._loop_waiters)
+            error: BaseException | None = None
+            if closed:  # close() waited for every write first; what is still missing failed
+                error = StorageError("the database was closed before the change was saved")
+            else:
+                try:
+                    self._wait_durable(target)
+                except StorageError as exc:
+                    error = exc
+            with self._cv:
+                done = self._durable_seq
+                ready = [w for w in self._loop_waiters if error is not None or w[0] <= done]
+                self._loop_waiters = [w for w in self._loop_waiters
+                                      if error is None and w[0] > done]
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[None], str]]] = {}
+            for seq, loop, future in ready:
+                failure = "" if seq <= done else str(error)
+                by_loop.setdefault(loop, []).append((future, failure))
+            for loop, settled in by_loop.items():
+                try:
+                    loop.call_soon_threadsafe(_settle, settled)
+                except RuntimeError:  # that loop is closed: nobody is left to answer
+                    pass
 
     def _fail(self, error: OSError) -> None:
         """After a failed fsync: undo every change that is not durable (lock held)."""
@@ -740,6 +827,35 @@ class Database(TinyDB):
         the outermost block undoes all of its changes (inner blocks do not undo on their own).
         """
         return _Transaction(self._storage)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in one transaction, from the event loop; return once it is durable.
+
+        For short in-memory work (lookups, a few changes): when the lock is free, ``fn`` and
+        the journal line's ``os.write`` run right here on the loop (microseconds) and only the
+        fsync happens elsewhere (``durable()``), so a request makes no thread-pool hop. When
+        another thread holds the lock (a compaction starting, an export copying), the whole
+        call goes to a worker thread instead: the loop never blocks on the lock.
+        """
+        engine = self._storage
+        if not engine._lock.acquire(blocking=False):
+            return await asyncio.to_thread(self._run_blocking, fn, *args)
+        if engine._txn is not None:  # the lock is ours already: a sync transaction is open
+            engine._lock.release()
+            raise RuntimeError("Database.run() cannot be called inside a transaction")
+        txn = _Transaction(engine)
+        txn._begin()
+        try:
+            result = fn(*args)
+        except BaseException:
+            txn._finish(failed=True)
+            raise
+        await engine.durable(txn._finish(failed=False))
+        return result
+
+    def _run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        with self.transaction():
+            return fn(*args)
 
     def drop_table(self, name: str) -> None:
         with self.transaction():

@@ -108,7 +108,7 @@ async def get_training(request: Request) -> JSONResponse:
 async def attend(request: Request) -> Response:
     p = portal(request)
     session_id = request.path_params["id"]
-    session = await blocking(p.db.table("trainings").get_id, session_id)
+    session = await p.db.run(p.db.table("trainings").get_id, session_id)
     if session is None:
         raise ApiError(404, message="找不到这场培训，请重新扫描现场的二维码。")
 
@@ -123,7 +123,7 @@ async def attend(request: Request) -> Response:
     from forms_api.pages import session_block
 
     return await submit(request, "attendance", act, fake,
-                        slots={"session": session_block(p, session)})
+                        slots={"session": session_block(p, session)}, in_memory=True)
 
 
 def routes() -> list[BaseRoute]:
