@@ -18,6 +18,7 @@ from forms_api import clock
 from forms_api.context import Portal, blocking, portal
 from forms_api.errors import ApiError
 from forms_api.forms.attendance import Attendance
+from forms_api.intake import wants_html
 from forms_api.storage import Database, new_id
 from forms_api.submit import Outcome, submit
 
@@ -122,8 +123,9 @@ async def attend(request: Request) -> Response:
 
     from forms_api.pages import session_block
 
-    return await submit(request, "attendance", act, fake,
-                        slots={"session": session_block(p, session)}, in_memory=True)
+    # The session's block is shown only on the no-JS page's refusal: drawn for browsers only.
+    slots = {"session": session_block(p, session)} if wants_html(request) else None
+    return await submit(request, "attendance", act, fake, slots=slots, in_memory=True)
 
 
 def routes() -> list[BaseRoute]:
