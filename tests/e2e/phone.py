@@ -131,6 +131,7 @@ def assert_readable(result: Locator) -> None:
 
 def assert_stands_out(invalid: Locator, valid: Locator) -> None:
     """A control marked invalid looks different from a valid one (not only to screen readers)."""
-    script = "el => { const s = getComputedStyle(el); return [s.borderTopColor, s.borderTopWidth]; }"
+    script = ("el => { const s = getComputedStyle(el); "
+              "return [s.borderTopColor, s.borderTopWidth]; }")
     assert invalid.evaluate(script) != valid.evaluate(script), (
         "an invalid field is drawn like a valid one", invalid.evaluate(script))

@@ -88,7 +88,8 @@ def start_server(site_dir: Path, data_dir: Path, log: Path, admin_token: str) ->
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"portal serve exited with {process.returncode}:\n{server.log_text()}")
+            raise RuntimeError(f"portal serve exited with {process.returncode}:\n"
+                               f"{server.log_text()}")
         try:
             if httpx.get(server.url("/api/health"), timeout=1.0).status_code == 200:
                 return server

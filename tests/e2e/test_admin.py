@@ -146,11 +146,12 @@ def test_admin_runs_a_session_a_volunteer_a_visit_and_an_export(
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     assert saved.suffix == ".xlsx", saved
-    sheet = openpyxl.load_workbook(saved, read_only=True).active
+    sheet = openpyxl.load_workbook(saved).active
     assert sheet is not None
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     header = rows[0]
-    mine = [dict(zip(header, r)) for r in rows[1:] if r[header.index("预约编号")] == booking["reference"]]
+    mine = [dict(zip(header, r)) for r in rows[1:]
+            if r[header.index("预约编号")] == booking["reference"]]
     assert len(mine) == 1, rows
     assert (mine[0]["状态"], mine[0]["学校"], mine[0]["专家"], mine[0]["联系电话"]) == (
         "已确认", "南湖区实验中学", "吴桐", "13300133001")
