@@ -16,9 +16,9 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "has_touch": True, "is_mobile": True,
+PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 740}, "has_touch": True, "is_mobile": True,
          "device_scale_factor": 2}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
 MIN_TARGET = 44.0
 MIN_TEXT_PX = 14.0
 # Phones zoom into a text field whose font is under 16 px when it gets focus (iOS Safari).

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 from playwright.sync_api import Page, expect
 
