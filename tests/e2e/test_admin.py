@@ -108,6 +108,13 @@ def test_admin_runs_a_session_a_volunteer_a_visit_and_an_export(
         "心理急救实务（第二期）", module, "市教育局报告厅", 120)
     assert dt.datetime.fromisoformat(public["starts_at"]) == starts
     assert "code" not in public
+    # The link under the session's QR code opens, on a teacher's phone, this session's page.
+    link = page.locator("dt:text-is('签到链接') + dd").inner_text().strip()
+    assert link.startswith(f"{portal.origin}/attend/?session={session_id}&code="), link
+    phone = browse("phone").page
+    phone.goto(link)
+    expect(phone.locator(".portal-session")).to_contain_text("心理急救实务（第二期）")
+    expect(phone.locator(".portal-session")).to_contain_text("签到将于")  # opens an hour before
 
     # The volunteer, approved.
     page.get_by_role("navigation", name="后台导航").get_by_role("link", name="志愿者审核").click()
