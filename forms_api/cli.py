@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from forms_api import logs
+from forms_api import gctune, logs
 from forms_api.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -35,6 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"心育驿站 serving on http://{args.host}:{args.port}/  (API at /api)")
     print(f"Data directory: {settings.data_dir.resolve()}")
     trusted = settings.forwarded_allow_ips
+    gctune.tune_for_serving()  # after create_app: what it built is frozen
     # uvicorn's access log prints query strings (a booking lookup carries a phone number);
     # the app logs requests itself, without them. log_config=None keeps forms_api.logs's
     # JSON lines for uvicorn's own messages too.
