@@ -51,13 +51,14 @@ def listed_sessions(db: Database) -> list[dict[str, Any]]:
     return [public_session(db, s) for s in found]
 
 
-def receipt(record: dict[str, Any]) -> str:
-    return f"已签到 {clock.show_time(clock.parse_iso(record['checked_in_at']))}"
+def receipt(record: dict[str, Any], at: dt.datetime | None = None) -> str:
+    """The line a teacher shows at the door; `at` is `checked_in_at` when already parsed."""
+    return f"已签到 {clock.show_time(at or clock.parse_iso(record['checked_in_at']))}"
 
 
-def public_attendance(record: dict[str, Any]) -> dict[str, Any]:
+def public_attendance(record: dict[str, Any], at: dt.datetime | None = None) -> dict[str, Any]:
     return {"id": record["id"], "session_id": record["session_id"], "name": record["name"],
-            "checked_in_at": record["checked_in_at"], "receipt": receipt(record)}
+            "checked_in_at": record["checked_in_at"], "receipt": receipt(record, at)}
 
 
 def check_in(p: Portal, session_id: str, form: Attendance, key: str | None) -> Outcome:
@@ -90,7 +91,7 @@ def check_in(p: Portal, session_id: str, form: Attendance, key: str | None) -> O
                   "notice_version": p.notice_version, "checked_in_at": clock.iso(now),
                   "submission": key}
         attendance.insert(record)
-    return 201, public_attendance(record), f"/thanks/attend/?id={record['id']}"
+    return 201, public_attendance(record, now), f"/thanks/attend/?id={record['id']}"
 
 
 async def list_trainings(request: Request) -> JSONResponse:
