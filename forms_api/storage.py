@@ -18,6 +18,10 @@ and then waits until a flush leader (the first waiting thread) has fsynced past 
 fsync covers every transaction written so far (group commit). A transaction that only read waits
 too, until the newest change to each table it read is fsynced, so nobody is answered from data
 that a crash could still take back (and a read of a quiet table does not wait at all).
+``Database.run(fn)`` is the same transaction for the event loop: ``fn`` and the ``os.write`` run
+on the loop while the lock is free (microseconds; a contended lock sends the call to a worker
+thread instead), and the coroutine awaits a future that the flusher thread resolves once its
+fsync (led or joined like any waiting thread's) covers the line: no thread-pool hop per request.
 
 Why it is crash-safe. A journal line is written whole or, if the writer dies or the power fails
 during that write, it is the unterminated last line of the newest journal: that write never
