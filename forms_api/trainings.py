@@ -7,6 +7,7 @@ code, created_at}. The code is never in a public answer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 from typing import Any
 
@@ -39,8 +40,13 @@ def public_session(db: Database, session: dict[str, Any]) -> dict[str, Any]:
 
 def window(session: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
     """When check-in is open: from 60 minutes before the start until the end."""
-    return (clock.parse_iso(session["starts_at"]) - OPENS_BEFORE,
-            clock.parse_iso(session["ends_at"]))
+    return _window(session["starts_at"], session["ends_at"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _window(starts_at: str, ends_at: str) -> tuple[dt.datetime, dt.datetime]:
+    # Parsed once per session's times, not on every check-in (datetimes are immutable).
+    return clock.parse_iso(starts_at) - OPENS_BEFORE, clock.parse_iso(ends_at)
 
 
 def listed_sessions(db: Database) -> list[dict[str, Any]]:
@@ -122,16 +128,18 @@ async def attend(request: Request) -> Response:
                   "checked_in_at": clock.iso(clock.now())}
         return 201, public_attendance(record), f"/thanks/attend/?id={record['id']}"
 
-    from forms_api.pages import session_block
-
     # The session's block is shown only on the no-JS page's refusal: drawn for browsers only.
-    slots = {"session": session_block(p, session)} if wants_html(request) else None
+    slots = None
+    if wants_html(request):
+        from forms_api.pages import session_block
+
+        slots = {"session": session_block(p, session)}
     return await submit(request, "attendance", act, fake, slots=slots, in_memory=True)
 
 
 def routes() -> list[BaseRoute]:
     return [
+        Route("/trainings/{id}/attendance", attend, methods=["POST"]),  # first: the hot path
         Route("/trainings", list_trainings, methods=["GET"]),
         Route("/trainings/{id}", get_training, methods=["GET"]),
-        Route("/trainings/{id}/attendance", attend, methods=["POST"]),
     ]
