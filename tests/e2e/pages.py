@@ -40,9 +40,10 @@ def built_pages(site: Path) -> list[str]:
     return sorted(found)
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """A full-page screenshot under test-artefacts/screenshots/ (git-ignored)."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """A screenshot under test-artefacts/screenshots/ (git-ignored): the whole page, or just
+    the screen as the person sees it now (for results, which the page has scrolled to)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -46,7 +46,7 @@ def test_teacher_checks_in_from_the_qr_link_and_again(browse: Browse, portal: Po
     expect(receipt).to_contain_text("已签到")
     expect(receipt).to_contain_text("王芳")
     assert_readable(receipt)
-    screenshot(page, "attend-receipt-phone")
+    screenshot(page, "attend-receipt-phone", full_page=False)
     assert_accessible(page, "check-in receipt")
 
     # The bureau's records hold exactly this check-in, phone normalised, time as shown.
@@ -71,6 +71,6 @@ def test_teacher_checks_in_from_the_qr_link_and_again(browse: Browse, portal: Po
     receipt = again.locator("[data-portal-receipt]")
     expect(receipt).to_contain_text(f"已签到（此前已签到） {first_time}")
     assert_readable(receipt)
-    screenshot(again, "attend-again-phone")
+    screenshot(again, "attend-again-phone", full_page=False)
     records_after = attendance(portal, session["id"])
     assert records_after == records

@@ -82,7 +82,7 @@ def test_check_in_without_javascript(browse: Browse, portal: PortalServer) -> No
     expect(consent(page)).to_be_checked()
     expect(page.locator(".portal-session")).to_contain_text("心理委员培训（无脚本签到）")
     assert_fits_phone(page, "check-in error page")
-    screenshot(page, "nojs-attend-error-phone")
+    screenshot(page, "nojs-attend-error-phone", full_page=False)
     assert_accessible_as_shown(browse, page, "phone", "check-in error page")
     assert attendance(portal, session["id"]) == []
 
@@ -96,7 +96,7 @@ def test_check_in_without_javascript(browse: Browse, portal: PortalServer) -> No
     receipt = page.locator(".portal-receipt")
     expect(receipt).to_contain_text("已签到 " + record["checked_in_at"][11:16])
     assert_readable(receipt)
-    screenshot(page, "nojs-attend-thanks-phone")
+    screenshot(page, "nojs-attend-thanks-phone", full_page=False)
     assert_accessible_as_shown(browse, page, "phone", "check-in thank-you page")
 
 

@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.axe import assert_accessible
+from tests.e2e.axe import assert_accessible, text_contrast
 from tests.e2e.browser import Browse, Visit, open_visit
 from tests.e2e.guard import OriginGuard
 from tests.e2e.pages import SERVED_ONLY, built_pages, public_pages
@@ -141,3 +141,15 @@ def test_the_guard_blocks_and_reports_other_origins(browse: Browse, portal: Port
     assert bare.page.evaluate(fetch, other) == "failed"
     assert bare.guard.blocked == [other], bare.guard.blocked
     bare.guard.blocked.clear()
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_a_pressed_button_stays_readable(tabs: dict[str, Visit], device: str) -> None:
+    """Material recolours a hovered or tapped button with the accent; axe only sees it at rest."""
+    visit = tabs[device]
+    _load(visit, "/volunteer/")
+    button = visit.page.get_by_role("button", name="提交报名")
+    assert text_contrast(button) >= 4.5
+    button.hover()
+    button.focus()
+    assert text_contrast(button) >= 4.5, "hovered or tapped submit button"

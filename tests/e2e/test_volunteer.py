@@ -51,7 +51,7 @@ def test_expert_signs_up_fixes_a_field_error_and_succeeds(browse: Browse, portal
     expect(field(page, "危机干预")).to_be_checked()
     expect(consent(page)).to_be_checked()
     assert_fits_phone(page, "volunteer form with an error")
-    screenshot(page, "volunteer-error-phone")
+    screenshot(page, "volunteer-error-phone", full_page=False)
     assert_accessible(page, "volunteer form with an error")
     assert all(v["name"] != "李静" for v in admin_items(portal, "volunteers"))
 
@@ -61,7 +61,7 @@ def test_expert_signs_up_fixes_a_field_error_and_succeeds(browse: Browse, portal
     receipt = page.locator("[data-portal-receipt]")
     expect(receipt).to_contain_text("报名已提交")
     assert_readable(receipt)
-    screenshot(page, "volunteer-receipt-phone")
+    screenshot(page, "volunteer-receipt-phone", full_page=False)
     expect(phone).to_be_hidden()  # the form gives way to the receipt
     assert_accessible(page, "volunteer receipt")
 
