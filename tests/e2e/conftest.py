@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
@@ -55,14 +55,13 @@ def portal(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     stop_server(server)
 
 
-@pytest.fixture
-def browse(browser: Browser, portal: PortalServer) -> Iterator[Browse]:
-    """`browse(device="phone"|"desktop", javascript=True)` -> a fresh guarded context."""
+def _visits(browser: Browser, guard: Callable[[], OriginGuard], default_device: str,
+            **defaults: Any) -> Iterator[Browse]:
+    """Open guarded contexts on demand; close them all and fail on what any guard saw."""
     visits: list[Visit] = []
 
-    def factory(device: str = "phone", javascript: bool = True, **options: Any) -> Visit:
-        visit = open_visit(browser, OriginGuard(portal.origin), device, javascript,
-                           base_url=portal.origin, **options)
+    def factory(device: str = default_device, javascript: bool = True, **options: Any) -> Visit:
+        visit = open_visit(browser, guard(), device, javascript, **defaults, **options)
         visits.append(visit)
         return visit
 
@@ -71,21 +70,16 @@ def browse(browser: Browser, portal: PortalServer) -> Iterator[Browse]:
     for visit in visits:
         visit.context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def browse(browser: Browser, portal: PortalServer) -> Iterator[Browse]:
+    """`browse(device="phone"|"desktop", javascript=True)` -> a fresh guarded context."""
+    yield from _visits(browser, lambda: OriginGuard(portal.origin), "phone",
+                       base_url=portal.origin)
 
 
 @pytest.fixture
 def browse_files(browser: Browser) -> Iterator[Browse]:
     """Like `browse`, for pages opened from file://: nothing may go over the network."""
-    visits: list[Visit] = []
-
-    def factory(device: str = "desktop", javascript: bool = True, **options: Any) -> Visit:
-        visit = open_visit(browser, OriginGuard(None, allow_file=True), device, javascript,
-                           **options)
-        visits.append(visit)
-        return visit
-
-    yield factory
-    problems = [p for v in visits for p in v.guard.problems()]
-    for visit in visits:
-        visit.context.close()
-    assert not problems, "\n".join(problems)
+    yield from _visits(browser, lambda: OriginGuard(None, allow_file=True), "desktop")
