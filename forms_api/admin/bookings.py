@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from forms_api import clock
 from forms_api.admin import audit, limits
 from forms_api.admin.auth import require_admin
-from forms_api.admin.lists import page_of, status_filter
+from forms_api.admin.lists import by_status, page_of, status_filter
 from forms_api.context import Portal, blocking, portal
 from forms_api.errors import ApiError
 from forms_api.forms._fields import DateText, PortalForm, field
@@ -48,9 +48,7 @@ class BookingChange(PortalForm):
 
 
 def bookings(p: Portal, status: str | None) -> list[dict[str, Any]]:
-    table = p.db.table("bookings")
-    found = table.find(status=status) if status else table.all()
-    return sorted(found, key=lambda b: (b["created_at"], b["id"]))
+    return by_status(p.db.table("bookings"), status)
 
 
 def change(p: Portal, booking_id: str, form: BookingChange, admin: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 
 from forms_api import clock
+from forms_api.admin.lists import by_status
 from forms_api.errors import ApiError
 from forms_api.forms._fields import EXPERTISE
 from forms_api.forms.bookings import AUDIENCES, STAGES, STATUSES, TIME_SLOTS
@@ -79,10 +80,7 @@ def attendance_rows(db: Database, hours: dict[str, float], filters: dict[str, st
 
 def volunteer_rows(db: Database, hours: dict[str, float], filters: dict[str, str]
                    ) -> tuple[list[str], list[list[Cell]]]:
-    status = filters.get("status")
-    table = db.table("volunteers")
-    found = table.find(status=status) if status else table.all()
-    found.sort(key=lambda v: (v["created_at"], v["id"]))
+    found = by_status(db.table("volunteers"), filters.get("status"))
     header = ["状态", "姓名", "手机号", "电子邮箱", "工作单位", "职称/职务", "专业资质", "从业年限",
               "擅长领域", "可服务区县", "可服务时间", "个人简介", "公开资料", "报名时间", "审核备注"]
     rows: list[list[Cell]] = [[
@@ -97,10 +95,7 @@ def volunteer_rows(db: Database, hours: dict[str, float], filters: dict[str, str
 
 def booking_rows(db: Database, hours: dict[str, float], filters: dict[str, str]
                  ) -> tuple[list[str], list[list[Cell]]]:
-    status = filters.get("status")
-    table = db.table("bookings")
-    found = table.find(status=status) if status else table.all()
-    found.sort(key=lambda b: (b["created_at"], b["id"]))
+    found = by_status(db.table("bookings"), filters.get("status"))
     experts = {v["id"]: v for v in db.table("volunteers").all()}
     header = ["预约编号", "状态", "学校", "区县", "学段", "联系人", "联系电话", "电子邮箱",
               "希望日期", "时段", "主题", "主题说明", "对象", "人数", "确认日期", "专家",

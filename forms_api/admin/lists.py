@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 
 from forms_api.errors import ApiError
+from forms_api.storage import Table
 
 
 def _count(request: Request, name: str) -> int | None:
@@ -33,3 +34,9 @@ def status_filter(request: Request, allowed: tuple[str, ...]) -> str | None:
         raise ApiError(422, message=f"status 只能是 {'、'.join(allowed)}，收到 {status!r}",
                        fields={"status": "不认识的状态"})
     return status
+
+
+def by_status(table: Table, status: str | None) -> list[dict[str, Any]]:
+    """Every record of `table` (with `status`, when given), oldest first."""
+    found = table.find(status=status) if status else table.all()
+    return sorted(found, key=lambda r: (r["created_at"], r["id"]))

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from forms_api import clock
 from forms_api.admin import audit
 from forms_api.admin.auth import require_admin
-from forms_api.admin.lists import page_of, status_filter
+from forms_api.admin.lists import by_status, page_of, status_filter
 from forms_api.context import Portal, blocking, portal
 from forms_api.errors import ApiError
 from forms_api.forms._fields import PortalForm, field
@@ -35,9 +35,7 @@ class Review(PortalForm):
 
 
 def volunteers(p: Portal, status: str | None) -> list[dict[str, Any]]:
-    table = p.db.table("volunteers")
-    found = table.find(status=status) if status else table.all()
-    return sorted(found, key=lambda v: (v["created_at"], v["id"]))
+    return by_status(p.db.table("volunteers"), status)
 
 
 def review(p: Portal, volunteer_id: str, form: Review, admin: str) -> dict[str, Any]:
