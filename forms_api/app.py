@@ -1,9 +1,16 @@
-"""The ASGI application: the built site at `/`, the JSON API at `/api`."""
+"""The composition root: the built site at `/`, the JSON API at `/api`, the console at `/admin/`.
+
+`DOMAINS` lists every domain in order, lowest first; each declares what it adds (see
+`forms_api.domain.Domain`) and this module assembles it: routes, forms, page regions, console
+menu, overview and export cards, exports, personal-data collections, audit labels, OpenAPI.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+import functools
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,19 +21,60 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from forms_api import admin, bookings, openapi, pages, tokens, trainings, volunteers
-from forms_api.accesslog import AccessLogMiddleware
+from forms_api.admin import api as admin_api
 from forms_api.admin import console
+from forms_api.admin.registry import Registry
 from forms_api.admin.state import AdminState
-from forms_api.context import Portal, notice_version
+from forms_api.admin.web import TEMPLATES as ADMIN_TEMPLATES
+from forms_api.bookings.domain import DOMAIN as BOOKINGS
+from forms_api.domain import Domain
 from forms_api.errors import EXCEPTION_HANDLERS, ApiError, api_error_handler
-from forms_api.limits import HeaderLimitMiddleware
+from forms_api.forms import FormSpec
 from forms_api.modules import load_modules
-from forms_api.origin import SameOriginWritesMiddleware
-from forms_api.ratelimit import RateLimit
-from forms_api.security import SecurityHeadersMiddleware, content_security_policy, inline_script_hashes
 from forms_api.settings import Settings
 from forms_api.storage import Database
+from forms_api.trainings.domain import DOMAIN as TRAININGS
+from forms_api.volunteers.domain import DOMAIN as VOLUNTEERS
+from forms_api.web import openapi, tokens
+from forms_api.web.accesslog import AccessLogMiddleware
+from forms_api.web.context import Portal, notice_version
+from forms_api.web.headers import HeaderLimitMiddleware
+from forms_api.web.origin import SameOriginWritesMiddleware
+from forms_api.web.pages import SitePages
+from forms_api.web.ratelimit import RateLimit
+from forms_api.web.security import (
+    SecurityHeadersMiddleware,
+    content_security_policy,
+    inline_script_hashes,
+)
+from forms_api.web.templating import environment
+
+#: Every domain, lowest first: a domain imports only the domains before it.
+DOMAINS: tuple[Domain, ...] = (TRAININGS, VOLUNTEERS, BOOKINGS)
+
+#: The public forms of every domain, by name (the build hook renders them into the pages).
+FORMS: dict[str, FormSpec] = {spec.name: spec for d in DOMAINS for spec in d.forms}
+#: The server-filled regions of the built pages, with the text they show offline.
+SLOTS: dict[str, str] = {name: text for d in DOMAINS for name, text in d.slots.items()}
+#: The shell's own console menu entries, after the domains'.
+SHELL_MENU = (("/admin/exports/", "导出"), ("/admin/privacy/", "个人信息"),
+              ("/admin/audit/", "操作记录"))
+
+REGISTRY = Registry(
+    exports={e.name: e for d in DOMAINS for e in d.exports},
+    personal=tuple(c for d in DOMAINS for c in d.personal),
+    tiles=tuple(c for d in DOMAINS for c in d.tiles),
+    overview=tuple(c for d in DOMAINS for c in d.overview),
+    export_cards=tuple(c for d in DOMAINS for c in d.export_cards),
+    menu=(*(m for d in DOMAINS for m in d.menu), *SHELL_MENU),
+    audit_actions={k: v for d in DOMAINS for k, v in d.audit_actions.items()},
+)
+
+
+@functools.cache
+def api_document() -> dict[str, Any]:
+    """The OpenAPI document of every domain's API."""
+    return openapi.document(d.openapi for d in DOMAINS)
 
 
 class SiteNotBuilt(RuntimeError):
@@ -47,11 +95,15 @@ def api_routes() -> list[BaseRoute]:
         Route("/health", health, methods=["GET"]),
         Route("/modules", modules, methods=["GET"]),
         Route("/openapi.json", openapi.schema, methods=["GET"]),
-        *trainings.routes(),
-        *volunteers.routes(),
-        *bookings.routes(),
-        *admin.routes(),
+        *(route for d in DOMAINS for route in d.api),
+        *admin_api.routes(),
     ]
+
+
+def template_folders() -> dict[str, Path]:
+    folders = {"admin": ADMIN_TEMPLATES}
+    folders.update({d.name: d.templates for d in DOMAINS if d.templates is not None})
+    return folders
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -61,10 +113,13 @@ def create_app(settings: Settings) -> Starlette:
         raise SiteNotBuilt(f"No built site in {site_dir}: run `portal build` first.")
 
     modules_found = load_modules(settings.content_dir)
+    templates = environment(template_folders())
+    templates.globals["menu"] = REGISTRY.menu
     portal = Portal(settings=settings, modules=modules_found,
                     notice_version=notice_version(settings),
-                    ratelimit=RateLimit(settings.rate_limit), pages=pages.SitePages(site_dir))
-    admin_state = AdminState.for_portal(portal)
+                    ratelimit=RateLimit(settings.rate_limit), pages=SitePages(site_dir),
+                    forms=FORMS, templates=templates)
+    admin_state = AdminState.for_portal(portal, REGISTRY)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -83,12 +138,14 @@ def create_app(settings: Settings) -> Starlette:
     api.state.modules = modules_found
     api.state.portal = portal
     api.state.admin = admin_state
+    api.state.openapi = api_document()
 
     app = Starlette(
         routes=[
             Mount("/api", app=api),
-            *pages.routes(),
+            *(route for d in DOMAINS for route in d.pages),
             *console.routes(),
+            *(route for d in DOMAINS for route in d.console),
             Mount("/", app=StaticFiles(directory=site_dir, html=True)),
         ],
         middleware=[

@@ -6,11 +6,16 @@ import argparse
 import dataclasses
 import logging
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
-from forms_api import gctune, logs
+from forms_api import gctune
+from forms_api.admin.commands import add_commands
+from forms_api.app import REGISTRY, SiteNotBuilt, create_app
+from forms_api.build import build_all, build_offline_zip
 from forms_api.settings import Settings
+from forms_api.storage import StorageError, backup_data_dir, restore_data_dir
+from forms_api.web import logs
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -19,9 +24,7 @@ SERVE_OVERRIDES = ("forwarded_allow_ips", "limit_concurrency", "max_header_bytes
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from forms_api.app import SiteNotBuilt, create_app
+    import uvicorn  # third-party and heavy: only `serve` needs it
 
     overrides = {name: getattr(args, name) for name in SERVE_OVERRIDES
                  if getattr(args, name) is not None}
@@ -50,9 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from mkdocs.exceptions import MkDocsException
-
-    from forms_api.build import build_all, build_offline_zip
+    from mkdocs.exceptions import MkDocsException  # only `build` needs MkDocs
 
     try:
         if args.offline:
@@ -68,8 +69,6 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from forms_api.storage import StorageError, backup_data_dir
-
     settings = Settings.from_env()
     dest = Path(args.dest) if args.dest else settings.data_dir / "backups"
     try:
@@ -82,8 +81,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from forms_api.storage import StorageError, restore_data_dir
-
     settings = Settings.from_env()
     try:
         aside = restore_data_dir(settings.data_dir, Path(args.file))
@@ -152,9 +149,7 @@ def make_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", metavar="FILE", help="a portal-backup-*.jsonl file")
     restore.set_defaults(handler=cmd_restore)
 
-    from forms_api.admin.commands import add_commands
-
-    add_commands(commands)  # admin add|list|remove, purge
+    add_commands(commands, REGISTRY.personal)  # admin add|list|remove, purge
     return parser
 
 

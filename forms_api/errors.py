@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Mapping
+from collections.abc import Mapping
+from typing import TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -12,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from forms_api.storage import StorageError
 
 log = logging.getLogger("portal.errors")
+T = TypeVar("T")
 
 # Default code and Chinese message for each status the API answers with.
 STATUS_CODES: dict[int, tuple[str, str]] = {
@@ -54,6 +56,13 @@ class ApiError(Exception):
         if self.fields is not None:
             error["fields"] = self.fields
         return {"error": error}
+
+
+def found(record: T | None, message: str = "找不到请求的内容。") -> T:
+    """`record`, or the 404 that says what was not found."""
+    if record is None:
+        raise ApiError(404, message=message)
+    return record
 
 
 def error_response(error: ApiError) -> JSONResponse:

@@ -13,9 +13,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from forms_api.forms import FORMS
+from forms_api.app import FORMS, SLOTS
 from forms_api.forms.render import MARKER, region, render_form
-from forms_api.pages import SLOT_DEFAULTS
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -29,10 +28,10 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
             if notice is None:
                 raise PluginError("forms: every form links the privacy notice, privacy.md")
             privacy = notice.url_relative_to(page.file)
-            return region("form", name, render_form(name, privacy=privacy))
-        if name not in SLOT_DEFAULTS:
+            return region("form", name, render_form(FORMS[name], privacy=privacy))
+        if name not in SLOTS:
             raise PluginError(f"forms: {page.file.src_uri} asks for unknown slot {name!r}; "
-                              f"known: {', '.join(SLOT_DEFAULTS)}")
-        return region("slot", name, SLOT_DEFAULTS[name])
+                              f"known: {', '.join(SLOTS)}")
+        return region("slot", name, SLOTS[name])
 
     return MARKER.sub(fill, html)

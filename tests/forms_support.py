@@ -60,7 +60,7 @@ def approved_expert(client: TestClient, **fields: Any) -> str:
 
 
 def booking_body(**fields: Any) -> dict[str, Any]:
-    from forms_api.forms.bookings import eligible_dates
+    from forms_api.bookings.forms import eligible_dates
 
     days = eligible_dates()
     return {"school": "市实验小学", "district": "东城区", "stage": "primary",

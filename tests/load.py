@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from forms_api import clock
-from forms_api.forms.bookings import eligible_dates
+from forms_api.bookings.forms import eligible_dates
 
 # Phone numbers: 11 digits, 199 + 8, unique per run and per submission.
 _phones = itertools.count(random.randrange(10**7))

@@ -20,7 +20,7 @@ from hypothesis.stateful import (Bundle, RuleBasedStateMachine, consumes, initia
 from starlette.testclient import TestClient
 
 from forms_api import clock
-from forms_api.forms.bookings import eligible_dates
+from forms_api.bookings.forms import eligible_dates
 from tests.conftest import assert_error
 
 TOKEN = "stateful-admin-token-7f3a9c"

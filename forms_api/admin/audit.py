@@ -9,7 +9,8 @@ Call `record()` inside the transaction that makes the change: both are kept, or 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from forms_api import clock
 from forms_api.storage import Database, new_id
@@ -43,11 +44,9 @@ def entries(db: Database) -> list[dict[str, Any]]:
     return sorted(db.table(TABLE).all(), key=lambda e: (e["at"], e["id"]), reverse=True)
 
 
+#: The shell's own actions; each domain names its own in its `Domain.audit_actions`.
 ACTIONS: dict[str, str] = {
     "admin.add": "添加管理员", "admin.remove": "删除管理员", "login": "登录控制台",
-    "training.create": "新建培训场次", "training.update": "修改培训场次",
-    "volunteer.review": "审核志愿者", "volunteer.request_info": "请志愿者补充材料",
-    "booking.change": "处理预约", "limits.update": "修改预约限制",
     "export": "导出", "privacy.lookup": "按手机号查询", "privacy.export": "按手机号导出",
     "privacy.delete": "按手机号删除", "purge": "按保存期限清理",
 }

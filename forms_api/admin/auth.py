@@ -6,11 +6,17 @@ A client that presents wrong tokens too often is refused with 429 for a while.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from pydantic import BaseModel
 from starlette.requests import Request
 
 from forms_api.admin.state import admin_state
 from forms_api.errors import ApiError
-from forms_api.intake import client_address
+from forms_api.forms.validation import validate
+from forms_api.web.intake import client_address, read_submission
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def throttled(request: Request) -> None:
@@ -33,3 +39,10 @@ def require_admin(request: Request) -> str:
             state.failures.fail(client_address(request))
         raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="portal-admin"'})
     return admin.name
+
+
+async def admin_form(request: Request, model: type[M]) -> tuple[str, M]:
+    """The admin's name and the validated body: the preamble of every admin write."""
+    admin = require_admin(request)
+    submission = await read_submission(request, model)
+    return admin, validate(model, submission.data, json=submission.json)

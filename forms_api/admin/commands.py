@@ -9,17 +9,19 @@ import argparse
 import getpass
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from forms_api.admin import control
 from forms_api.admin.accounts import new_token, token_hash
+from forms_api.admin.privacy import PersonalData
 from forms_api.settings import Settings
 from forms_api.storage import Database, DatabaseLocked, StorageError
 
 WAIT_SECONDS = 10
 
 
-def run(request: dict[str, Any]) -> dict[str, Any]:
+def run(request: dict[str, Any], personal: Sequence[PersonalData] = ()) -> dict[str, Any]:
     """Ask the server on PORTAL_DATA_DIR; with none running, open the database ourselves."""
     settings = Settings.from_env()
     deadline = time.monotonic() + WAIT_SECONDS
@@ -42,14 +44,15 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             time.sleep(0.2)
             continue
         try:
-            return control.execute(db, settings, request, f"cli:{getpass.getuser()}")
+            return control.execute(db, settings, request, f"cli:{getpass.getuser()}",
+                                   personal=personal)
         finally:
             db.close()
 
 
-def _reply(request: dict[str, Any]) -> dict[str, Any]:
+def _reply(request: dict[str, Any], personal: Sequence[PersonalData] = ()) -> dict[str, Any]:
     try:
-        reply = run(request)
+        reply = run(request, personal)
     except (StorageError, OSError) as exc:
         raise SystemExit(f"Could not reach the database: {exc}") from None
     if not reply.get("ok"):
@@ -82,13 +85,13 @@ def cmd_admin_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    removed = _reply({"op": "purge"})["removed"]
+    removed = _reply({"op": "purge"}, args.personal)["removed"]
     done = ", ".join(f"{name} {count}" for name, count in removed.items()) or "nothing"
     print(f"Deleted records past their retention period: {done}.")
     return 0
 
 
-def add_commands(commands: Any) -> None:
+def add_commands(commands: Any, personal: Sequence[PersonalData]) -> None:
     """Register `admin` and `purge` on the `portal` parser's subcommands."""
     admin = commands.add_parser(
         "admin", help="add, list or remove console admins (works while the server runs)")
@@ -103,4 +106,4 @@ def add_commands(commands: Any) -> None:
     remove.set_defaults(handler=cmd_admin_remove)
     purge = commands.add_parser(
         "purge", help="delete records past their retention period (PORTAL_RETENTION_*_DAYS)")
-    purge.set_defaults(handler=cmd_purge)
+    purge.set_defaults(handler=cmd_purge, personal=tuple(personal))

@@ -1,7 +1,7 @@
 """The bureau's console at `/admin/`: login, logout, the overview, and every console route.
 
-Pages are server-rendered (`forms_api/admin/templates/`); their CSS and JS are files of the
-site (`content/assets/admin/`). Only `/admin/` (the login form) and `POST /admin/login` answer
+Pages are server-rendered (`forms_api/admin/templates/`, and each domain's own); their CSS
+and JS are files of the site (`content/assets/admin/`). Only `/admin/` (the login form) and `POST /admin/login` answer
 without a session; the route test enumerates the rest.
 """
 
@@ -13,41 +13,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from forms_api import clock
-from forms_api.admin import (audit, console_bookings, console_ops, console_trainings,
-                             console_volunteers)
+from forms_api.admin import audit, console_ops
 from forms_api.admin.sessions import COOKIE, COOKIE_PATH
 from forms_api.admin.state import admin_state
 from forms_api.admin.web import Ctx, current_session, page, redirect, render, safe_next
-from forms_api.context import blocking, portal
 from forms_api.errors import ApiError
-from forms_api.intake import client_address, read_submission
+from forms_api.web.context import blocking, portal
+from forms_api.web.intake import client_address, read_submission
 
 
 async def home(request: Request) -> Response:
     """The overview, or the login form: nothing is shown before credentials."""
     session = current_session(request)
     if session is None:
-        return render(request, "login.html", next=safe_next(request.query_params.get("next")),
+        return render(request, "admin/login.html", next=safe_next(request.query_params.get("next")),
                       error=None)
     return await _overview(request, Ctx(request, portal(request), session, None))
 
 
 async def _overview(request: Request, ctx: Ctx) -> Response:
+    registry = admin_state(request).registry
     db = ctx.p.db
 
     def load() -> dict[str, Any]:
-        now = clock.now()
-        today = now.date().isoformat()
-        sessions = sorted((s for s in db.table("trainings").all()
-                           if clock.parse_iso(s["ends_at"]) >= now), key=lambda s: s["starts_at"])
-        visits = sorted((b for b in db.table("bookings").find(status="confirmed")
-                         if (b.get("date") or "") >= today), key=lambda b: (b["date"], b["id"]))
-        return {"pending": len(db.table("volunteers").find(status="pending")),
-                "requested": len(db.table("bookings").find(status="requested")),
-                "sessions": sessions[:5], "visits": visits[:5]}
+        return {"tiles": [(card, card.load(db)) for card in registry.tiles],
+                "cards": [(card, card.load(db)) for card in registry.overview]}
 
-    return ctx.render("home.html", **await blocking(load))
+    return ctx.render("admin/home.html", **await blocking(load))
 
 
 async def login(request: Request) -> Response:
@@ -56,11 +48,11 @@ async def login(request: Request) -> Response:
     try:
         data = (await read_submission(request)).data
     except ApiError as exc:
-        return render(request, "login.html", exc.status, next="/admin/", error=exc.message)
+        return render(request, "admin/login.html", exc.status, next="/admin/", error=exc.message)
     target = safe_next(str(data.get("next") or ""))
     wait = state.failures.retry_after(client)
     if wait:
-        response = render(request, "login.html", 429, next=target,
+        response = render(request, "admin/login.html", 429, next=target,
                           error=f"登录失败次数过多，请 {wait // 60 + 1} 分钟后再试。")
         response.headers["Retry-After"] = str(wait)
         return response
@@ -68,7 +60,7 @@ async def login(request: Request) -> Response:
     admin = state.accounts.authenticate(token.strip() if isinstance(token, str) else None)
     if admin is None:
         state.failures.fail(client)
-        return render(request, "login.html", 401, next=target,
+        return render(request, "admin/login.html", 401, next=target,
                       error="令牌不正确。请核对后重新输入（令牌区分大小写）。")
     state.failures.succeed(client)
     session_id, _ = state.sessions.create(admin)
@@ -90,15 +82,13 @@ async def logout(request: Request, ctx: Ctx) -> Response:
     return response
 
 
-def routes() -> list[BaseRoute]:
-    return [
+def routes() -> tuple[BaseRoute, ...]:
+    """The shell's own console routes; the domains' come after them (see `forms_api.app`)."""
+    return (
         Route("/admin", lambda request: redirect("/admin/"), methods=["GET"]),
         Route("/admin/", home, methods=["GET"]),
         Route("/admin/login", login, methods=["POST"]),
         Route("/admin/logout", logout, methods=["POST"]),
-        *console_trainings.routes(),
-        *console_volunteers.routes(),
-        *console_bookings.routes(),
         *console_ops.routes(),
-    ]
+    )
 

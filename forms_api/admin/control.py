@@ -26,15 +26,17 @@ import logging
 import os
 import socket
 import struct
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from forms_api.admin import accounts as acc
 from forms_api.admin import audit
+from forms_api.admin.privacy import PersonalData, purge
 from forms_api.settings import Settings
 from forms_api.storage import Database
 
@@ -72,7 +74,8 @@ def _address(path: Path) -> _Address:
 
 
 def execute(db: Database, settings: Settings, request: dict[str, Any], actor: str,
-            accounts: acc.Accounts | None = None) -> dict[str, Any]:
+            accounts: acc.Accounts | None = None,
+            personal: Sequence[PersonalData] = ()) -> dict[str, Any]:
     """Run one control request against `db`; the reply says `ok` and what happened."""
     op = request.get("op")
     try:
@@ -94,9 +97,7 @@ def execute(db: Database, settings: Settings, request: dict[str, Any], actor: st
                 accounts.load(db)
             return {"ok": True, "admin": removed}
         if op == "purge":
-            from forms_api.admin.privacy_ops import purge
-
-            return {"ok": True, "removed": purge(db, settings, actor)}
+            return {"ok": True, "removed": purge(db, personal, settings, actor)}
     except acc.AccountError as exc:
         return {"ok": False, "error": str(exc)}
     return {"ok": False, "error": f"unknown request {op!r}"}

@@ -1,4 +1,4 @@
-"""File answers shared by the admin API and the console: exports, the calendar, personal data.
+"""File answers shared by the admin API and the console: exports and personal data.
 
 Every download is written to the audit log (what, which filter, how many rows), never what
 the rows hold.
@@ -6,16 +6,17 @@ the rows hold.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 from starlette.responses import Response
 
-from forms_api.admin import audit, calendar, exports
-from forms_api.admin.privacy_ops import lookup
-from forms_api.context import Portal, blocking
+from forms_api.admin import audit, exports
+from forms_api.admin.privacy import PersonalData, lookup
 from forms_api.errors import ApiError
+from forms_api.web.context import Portal, blocking
 
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -24,27 +25,26 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
 
 def attachment(body: bytes, name: str, extension: str) -> Response:
     ascii_name = f"{name}.{extension}" if name.isascii() else f"export.{extension}"
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}.{quote(extension)}"
+    disposition = (f"attachment; filename=\"{ascii_name}\"; "
+                   f"filename*=UTF-8''{quote(name)}.{quote(extension)}")
     return Response(body, media_type=MEDIA[extension],
                     headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
-def module_hours(p: Portal) -> dict[str, float]:
-    return {slug: m.hours for slug, m in p.modules.items()}
-
-
-async def export_file(p: Portal, name: str, extension: str, query: dict[str, str],
-                      actor: str) -> Response:
-    """`name` (attendance, volunteers, bookings, hours) as CSV or XLSX, filtered by `query`."""
+async def export_file(p: Portal, known: Mapping[str, exports.Export], name: str, extension: str,
+                      query: dict[str, str], actor: str) -> Response:
+    """The export `name` as CSV or XLSX, filtered by `query`."""
     if extension not in ("csv", "xlsx"):
         raise ApiError(404, message="导出格式只能是 csv 或 xlsx。")
-    filters = exports.check_filters(name, query)
-    spec = exports.EXPORTS[name]
+    spec = known.get(name)
+    if spec is None:
+        raise ApiError(404, message="没有这种导出。")
+    filters = exports.check_filters(spec, query)
 
     def build() -> bytes:
         db = p.db
         with db.transaction():
-            header, rows = spec.rows(db, module_hours(p), filters)
+            header, rows = spec.rows(db, p.modules, filters)
             audit.record(db, actor, "export", name, format=extension, rows=len(rows), **filters)
         if extension == "csv":
             return exports.to_csv(header, rows)
@@ -54,23 +54,19 @@ async def export_file(p: Portal, name: str, extension: str, query: dict[str, str
     return attachment(body, exports.filename(name, extension).rsplit(".", 1)[0], extension)
 
 
-async def calendar_file(p: Portal, actor: str) -> Response:
-    def build() -> bytes:
-        with p.db.transaction():
-            audit.record(p.db, actor, "export", "calendar", format="ics")
-            return calendar.ics(p.db)
-
-    return attachment(await blocking(build), "xinyu-calendar", "ics")
-
-
-def personal_data(p: Portal, phone: str, actor: str) -> dict[str, Any]:
+def personal_data(p: Portal, collections: Sequence[PersonalData], phone: str, actor: str
+                  ) -> dict[str, Any]:
     """Everything held about `phone`, as one JSON document (the PIPL access right)."""
-    found = lookup(p.db, phone, actor, action="privacy.export")
+    found = lookup(p.db, collections, phone, actor, action="privacy.export")
+    names = "、".join(c.label for c in collections)
     return {"phone": phone, "collections": found,
-            "note": "心育驿站保存的与该手机号有关的全部记录（培训签到、专家志愿者报名、进校预约）。"}
+            "note": f"心育驿站保存的与该手机号有关的全部记录（{names}）。"}
 
 
-async def personal_data_file(p: Portal, phone: str, actor: str) -> Response:
-    data = await blocking(personal_data, p, phone, actor)
+async def personal_data_file(p: Portal, collections: Sequence[PersonalData], phone: str,
+                             actor: str) -> Response:
+    data = await blocking(personal_data, p, collections, phone, actor)
     body = orjson.dumps(data, option=orjson.OPT_INDENT_2)
     return attachment(body, "personal-data", "json")
+
+

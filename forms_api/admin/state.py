@@ -10,8 +10,9 @@ from starlette.requests import Request
 
 from forms_api.admin.accounts import Accounts
 from forms_api.admin.control import ControlServer, execute
+from forms_api.admin.registry import Registry
 from forms_api.admin.sessions import FailedLogins, SessionStore
-from forms_api.context import Portal
+from forms_api.web.context import Portal
 
 log = logging.getLogger("portal.admin")
 
@@ -19,20 +20,22 @@ log = logging.getLogger("portal.admin")
 @dataclass
 class AdminState:
     accounts: Accounts
+    registry: Registry
     sessions: SessionStore = field(default_factory=SessionStore)
     failures: FailedLogins = field(default_factory=FailedLogins)
     control: ControlServer | None = None
 
     @classmethod
-    def for_portal(cls, p: Portal) -> AdminState:
-        return cls(Accounts(p.settings.admin_token))
+    def for_portal(cls, p: Portal, registry: Registry) -> AdminState:
+        return cls(Accounts(p.settings.admin_token), registry)
 
     async def start(self, p: Portal) -> None:
         """After the database opened: load the accounts, listen for `portal admin …`."""
         self.accounts.load(p.db)
 
         def handle(request: dict[str, Any], actor: str) -> dict[str, Any]:
-            return execute(p.db, p.settings, request, actor, self.accounts)
+            return execute(p.db, p.settings, request, actor, self.accounts,
+                           self.registry.personal)
 
         control = ControlServer(p.settings.data_dir, handle)
         try:

@@ -8,43 +8,27 @@ CSRF token. Templates autoescape everything; no page has inline script or event 
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from forms_api import clock
 from forms_api.admin.sessions import COOKIE, Session, csrf_ok
 from forms_api.admin.state import admin_state
-from forms_api.context import Portal, portal
 from forms_api.errors import ApiError
-from forms_api.intake import read_submission
+from forms_api.web.context import Portal, portal
+from forms_api.web.intake import read_submission
+from forms_api.web.pages import FormState
 
-TEMPLATES = Path(__file__).parent / "templates"
+__all__ = ["Ctx", "FormState", "page", "redirect", "render"]
+
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+TEMPLATES = Path(__file__).parent / "templates"
 
 Handler = Callable[[Request, "Ctx"], Awaitable[Response]]
-
-
-def _show_time(text: str | None) -> str:
-    return clock.parse_iso(text).strftime("%Y-%m-%d %H:%M") if text else ""
-
-
-def _show_day(text: str | None) -> str:
-    if not text:
-        return ""
-    import datetime as dt
-
-    return f"{text} {clock.show_date(dt.date.fromisoformat(text))[-4:]}"
-
-
-ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                  trim_blocks=True, lstrip_blocks=True)  # records may lack optional fields
-ENV.filters["time"] = _show_time
-ENV.filters["day"] = _show_day
 
 
 class Ctx:
@@ -77,7 +61,7 @@ def render(request: Request, template: str, http_status: int = 200, **values: An
     values.setdefault("admin", None)
     values.setdefault("csrf", "")
     values.setdefault("path", request.url.path)
-    html = ENV.get_template(template).render(**values)
+    html = portal(request).templates.get_template(template).render(**values)
     return HTMLResponse(html, status_code=http_status, headers=NO_STORE)
 
 
@@ -107,16 +91,16 @@ def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             if request.method in ("GET", "HEAD"):
                 target = request.url.path
                 return redirect(f"/admin/?next={quote(target)}")
-            return render(request, "expired.html", 401)
+            return render(request, "admin/expired.html", 401)
         form = None
         try:
             if request.method not in ("GET", "HEAD"):
                 form = dict((await read_submission(request)).data)
                 if not csrf_ok(session, form.pop("csrf", None)):
-                    return render(request, "expired.html", 403, forbidden=True)
+                    return render(request, "admin/expired.html", 403, forbidden=True)
             return await handler(request, Ctx(request, portal(request), session, form))
         except ApiError as exc:
-            return render(request, "problem.html", exc.status, admin=session.admin.name,
+            return render(request, "admin/problem.html", exc.status, admin=session.admin.name,
                           csrf=session.csrf, message=exc.message)
 
     guarded.admin_page = True  # type: ignore[attr-defined]
@@ -125,3 +109,4 @@ def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
 def errors_of(exc: ApiError) -> dict[str, str]:
     return dict(exc.fields or {})
+

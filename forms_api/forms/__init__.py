@@ -1,22 +1,33 @@
-"""The public forms: one pydantic declaration each, and where each is posted and shown.
+"""The form toolkit: a form is a pydantic declaration plus where it is posted and shown.
 
-`FORMS` is the registry the MkDocs hook, the API, the page server and the OpenAPI document
-all read, so a form's page, its endpoint and its documentation cannot drift apart.
+Domains declare their `FormSpec`s; `forms_api.app.FORMS` assembles them, and the MkDocs hook,
+the API, the page server and the OpenAPI document all read that one registry, so a form's
+page, its endpoint and its documentation cannot drift apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from forms_api.forms._fields import PortalForm
-from forms_api.forms.attendance import Attendance
-from forms_api.forms.bookings import Booking, BookingLookup
-from forms_api.forms.volunteers import Volunteer
+from forms_api.forms.fields import PortalForm
+
+if TYPE_CHECKING:
+    from forms_api.storage import Database
 
 # Fields every rendered public form carries besides its declaration (see the contract).
 HONEYPOT = "website"
 TOKEN = "form_token"
 META_FIELDS = (HONEYPOT, TOKEN)
+
+Choices = Sequence[tuple[str, str]]
+#: Choices known only when serving (today's dates, the approved experts), by field.
+ServeChoices = Callable[["Database"], dict[str, Choices]]
+
+
+def no_choices(db: Database) -> dict[str, Choices]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -29,16 +40,5 @@ class FormSpec:
     page: str
     submit: str
     min_fill_seconds: float = 3.0
-
-
-FORMS: dict[str, FormSpec] = {
-    spec.name: spec
-    for spec in (
-        FormSpec("attendance", Attendance, "/api/trainings/{session}/attendance", "attend/",
-                 "签到", min_fill_seconds=1.5),
-        FormSpec("volunteers", Volunteer, "/api/volunteers", "volunteer/", "提交报名"),
-        FormSpec("bookings", Booking, "/api/bookings", "booking/", "提交预约"),
-        FormSpec("booking_lookup", BookingLookup, "/booking/status/", "booking/status/",
-                 "查询", min_fill_seconds=0),
-    )
-}
+    choices: ServeChoices = no_choices
+    public: bool = True  # documented with the honeypot and token fields

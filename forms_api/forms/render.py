@@ -8,14 +8,13 @@ value is escaped. The page regions it fills are marked `<!--portal:form NAME-->�
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from forms_api.forms import FORMS, HONEYPOT, TOKEN, FormSpec
+from forms_api.forms import HONEYPOT, TOKEN, Choices, FormSpec
 from forms_api.forms.validation import properties
 
-Choices = Sequence[tuple[str, str]]
 OFFLINE_NOTE = ("本表单需要在线提交：当前打开的是离线副本，请连上网络后在本站网址上填写。")
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 TALLY = re.compile(r"有 \d+ 处需要修改")  # the validation message, which lists every field
@@ -188,7 +187,7 @@ def _summary_item(spec: FormSpec, name: str, text: str, link: bool) -> str:
 
 
 def render_form(
-    name: str,
+    spec: FormSpec,
     *,
     privacy: str = "/privacy/",
     values: Mapping[str, Any] | None = None,
@@ -200,7 +199,7 @@ def render_form(
     online: bool = False,
     links: bool = True,
 ) -> str:
-    """The `<form>` of form `name`; `online` drops the note shown in the offline copy.
+    """The `<form>` of `spec`; `online` drops the note shown in the offline copy.
 
     `links` makes the error summary link each field (off where a `<base>` would send the
     link to another page).
@@ -208,7 +207,7 @@ def render_form(
     `privacy` is the link to the privacy notice (relative in the built page, so it also works
     from file://).
     """
-    spec = FORMS[name]
+    name = spec.name
     model = spec.model
     values = values or {}
     every_error = dict(errors or {})

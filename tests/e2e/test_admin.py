@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from forms_api.clock import TZ
-from forms_api.forms.bookings import eligible_dates
+from forms_api.bookings.forms import eligible_dates
 from tests.e2e.axe import assert_accessible
 from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from forms_api.forms.bookings import REFERENCE_PATTERN, eligible_dates
+from forms_api.bookings.forms import REFERENCE_PATTERN, eligible_dates
 from tests.e2e.axe import assert_accessible
 from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot

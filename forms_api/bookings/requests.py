@@ -1,0 +1,73 @@
+"""What happens when a school books a visit, and when it cancels one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forms_api import clock
+from forms_api.bookings import rules
+from forms_api.bookings.forms import Booking, new_reference
+from forms_api.bookings.records import (
+    BOOKINGS,
+    CANCELLABLE,
+    PUBLIC_STATUSES,
+    find_booking,
+    public_booking,
+)
+from forms_api.errors import ApiError
+from forms_api.storage import new_id
+from forms_api.volunteers.records import VOLUNTEERS
+from forms_api.web.context import Portal
+from forms_api.web.submit import Outcome, replayed
+
+NOT_FOUND = "没有找到这个预约：请核对预约编号和联系电话。"
+
+
+def thanks(reference: str) -> str:
+    return f"/thanks/booking/?ref={reference}"
+
+
+def request_visit(p: Portal, form: Booking, key: str | None) -> Outcome:
+    db = p.db
+    table = db.table(BOOKINGS)
+    with db.transaction():
+        if (prior := replayed(table, key, form.phone)) is not None:
+            body = {"id": prior["id"], "reference": prior["reference"], "status": prior["status"]}
+            return 201, body, thanks(prior["reference"])
+        if form.expert_id is not None:
+            expert = db.table(VOLUNTEERS).get_id(form.expert_id)
+            if expert is None or expert["status"] != "approved":
+                raise ApiError(404, message="所选专家不存在或尚未通过审核，请重新选择或不指定。",
+                               fields={"expert_id": "所选专家不存在或尚未通过审核"})
+        rules.check_request(db, form.school, form.preferred_dates)  # the bureau's rules
+        reference = new_reference()
+        while table.find(reference=reference):
+            reference = new_reference()
+        now = clock.iso(clock.now())
+        record = {"id": new_id(), "reference": reference, "status": "requested",
+                  **form.model_dump(mode="json"), "notice_version": p.notice_version,
+                  "date": None, "note": None, "created_at": now, "updated_at": now,
+                  "submission": key}
+        table.insert(record)
+    return 201, {"id": record["id"], "reference": reference, "status": "requested"}, thanks(reference)
+
+
+def pretend(form: Booking) -> Outcome:
+    """The answer a bot gets: shaped like a success, stored nowhere."""
+    reference = new_reference()
+    return 201, {"id": new_id(), "reference": reference, "status": "requested"}, thanks(reference)
+
+
+def cancel(p: Portal, reference: str, phone: str) -> dict[str, Any]:
+    db = p.db
+    with db.transaction():
+        booking = find_booking(db, reference, phone)
+        if booking is None:
+            raise ApiError(404, message=NOT_FOUND)
+        if booking["status"] != "cancelled":
+            if booking["status"] not in CANCELLABLE:
+                shown = PUBLIC_STATUSES.get(booking["status"], booking["status"])
+                raise ApiError(409, "invalid_transition", f"这个预约当前状态不能取消（{shown}）。")
+            booking = db.table(BOOKINGS).update_id(booking["id"], {
+                "status": "cancelled", "updated_at": clock.iso(clock.now())}) or booking
+        return public_booking(db, booking)

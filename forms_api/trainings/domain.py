@@ -1,0 +1,35 @@
+"""The trainings domain: sessions, check-in at the venue, 继续教育学时."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from forms_api.admin.privacy import PersonalData
+from forms_api.admin.registry import Card
+from forms_api.domain import Domain
+from forms_api.trainings import api, console, exports, openapi, pages
+from forms_api.trainings.forms import ATTENDANCE_FORM
+from forms_api.trainings.records import ATTENDANCE
+
+CHECK_INS = PersonalData(
+    ATTENDANCE, "培训签到", "trainings/privacy_row.html", "培训签到记录，自签到起",
+    retention_days=lambda s: s.retention_attendance_days, purgeable=lambda r: True,
+    changed_at=lambda r: r.get("checked_in_at"))
+
+DOMAIN = Domain(
+    name="trainings",
+    templates=Path(__file__).parent / "templates",
+    forms=(ATTENDANCE_FORM,),
+    slots=pages.SLOTS,
+    api=api.routes(),
+    pages=pages.routes(),
+    console=console.routes(),
+    menu=(("/admin/trainings/", "培训"), ("/admin/hours/", "学时")),
+    tiles=(Card("trainings/tile.html"),),
+    overview=(Card("trainings/card.html", console.upcoming),),
+    exports=exports.EXPORTS,
+    export_cards=(Card("trainings/export_card.html", console.for_exports),),
+    personal=(CHECK_INS,),
+    audit_actions={"training.create": "新建培训场次", "training.update": "修改培训场次"},
+    openapi=openapi.PART,
+)

@@ -1,0 +1,108 @@
+"""专家志愿者报名: the sign-up form of an expert volunteer (table `volunteers`).
+
+Record: {id, status (pending|approved|rejected), name, phone, email, organization, title,
+qualifications, years_experience, expertise, districts, availability, bio, public_profile,
+consent, notice_version, note, created_at, updated_at, submission}.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from forms_api.forms import FormSpec
+from forms_api.forms.fields import (
+    CONSENT_LABEL,
+    NO_STUDENT_DETAILS,
+    Consent,
+    Email,
+    Mobile,
+    PortalForm,
+    Unique,
+    WordList,
+    check_choices,
+    field,
+)
+
+ExpertiseCode = Literal["awareness", "counseling", "crisis", "growth", "family", "career"]
+EXPERTISE: dict[str, str] = {
+    "awareness": "心理健康知识宣传",
+    "counseling": "心理疏导",
+    "crisis": "危机干预",
+    "growth": "心理成长辅导",
+    "family": "家庭教育指导",
+    "career": "生涯规划",
+}
+check_choices(ExpertiseCode, EXPERTISE)
+
+QualificationCode = Literal["counselor_cert", "school_counselor", "registered_psychologist",
+                            "psychiatrist", "social_worker", "other"]
+QUALIFICATIONS: dict[str, str] = {
+    "counselor_cert": "心理咨询师证书",
+    "school_counselor": "心理健康教育教师资格/心理辅导员资格",
+    "registered_psychologist": "注册心理师",
+    "psychiatrist": "精神科医师",
+    "social_worker": "社会工作者(心理方向)",
+    "other": "其他",
+}
+check_choices(QualificationCode, QUALIFICATIONS)
+
+MIN_YEARS = 3
+CRITERIA = (
+    "持有至少一项心理健康相关专业资质（“其他”不计）",
+    f"有 {MIN_YEARS} 年以上心理健康相关工作经历",
+)
+District = Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class Volunteer(PortalForm):
+    """专家志愿者报名"""
+
+    name: str = field("姓名", min_length=2, max_length=20, autocomplete="name")
+    phone: Mobile = field("手机号", widget="tel", inputmode="numeric", autocomplete="tel",
+                          placeholder="例如 13800138000", help="只用于联系您，不会公开。")
+    email: Email | None = field("电子邮箱", None, widget="email", inputmode="email",
+                                autocomplete="email", help="可不填；不会公开。")
+    organization: str = field("工作单位", min_length=2, max_length=60,
+                              autocomplete="organization")
+    title: str | None = field("职称/职务", None, max_length=30,
+                              placeholder="例如 副主任医师、心理教研员")
+    qualifications: Annotated[list[QualificationCode], Unique] = field(
+        "专业资质", widget="checkboxes", choices=QUALIFICATIONS, min_length=1, max_length=6,
+        help="可多选，至少选一项；报名需要“其他”以外的资质。")
+    years_experience: int = field("心理健康相关从业年限", widget="number", inputmode="numeric",
+                                  ge=0, le=60, placeholder="例如 5", help="填整数，单位：年。")
+    expertise: Annotated[list[ExpertiseCode], Unique] = field(
+        "擅长领域", widget="checkboxes", choices=EXPERTISE, min_length=1, max_length=6,
+        help="可多选，至少选一项。")
+    districts: Annotated[list[District], WordList, Unique] = field(
+        "可服务区县", [], max_length=20, help="可不填；多个区县用逗号或顿号分开。")
+    availability: str | None = field("可服务时间", None, max_length=200,
+                                     placeholder="例如 每周三下午")
+    bio: str | None = field("个人简介", None, widget="textarea", max_length=1000,
+                            help="专业背景与服务经历。" + NO_STUDENT_DETAILS)
+    public_profile: bool = field("同意在“专家团队”页面公开姓名、职称、单位和擅长领域", False,
+                                 widget="checkbox", help="手机号和邮箱从不公开。")
+    consent: Consent = field(CONSENT_LABEL, widget="checkbox")
+
+
+def unmet_criteria(form: Volunteer) -> list[str]:
+    """The published eligibility criteria this applicant does not meet, in plain Chinese."""
+    unmet = []
+    if not [q for q in form.qualifications if q != "other"]:
+        unmet.append(CRITERIA[0])
+    if form.years_experience < MIN_YEARS:
+        unmet.append(CRITERIA[1])
+    return unmet
+
+
+class Review(PortalForm):
+    """审核志愿者"""
+
+    status: Literal["approved", "rejected"] = field("审核结果", widget="radio",
+                                                    choices={"approved": "通过", "rejected": "不通过"})
+    note: str | None = field("备注", None, max_length=500)
+
+
+VOLUNTEER_FORM = FormSpec("volunteers", Volunteer, "/api/volunteers", "volunteer/", "提交报名")

@@ -1,0 +1,44 @@
+"""What happens when an expert volunteer signs up: eligibility, one application per phone."""
+
+from __future__ import annotations
+
+from forms_api import clock
+from forms_api.errors import ApiError
+from forms_api.storage import new_id
+from forms_api.volunteers.forms import MIN_YEARS, Volunteer, unmet_criteria
+from forms_api.volunteers.records import ACTIVE, VOLUNTEERS
+from forms_api.web.context import Portal
+from forms_api.web.submit import Outcome, replayed
+
+THANKS = "/thanks/volunteer/"
+
+
+def register(p: Portal, form: Volunteer, key: str | None) -> Outcome:
+    """A pending volunteer; a retry of the same submission answers with the first record."""
+    unmet = unmet_criteria(form)
+    if unmet:
+        fields = {}
+        if any("资质" in c for c in unmet):
+            fields["qualifications"] = "需要至少一项“其他”以外的专业资质"
+        if any("年" in c for c in unmet):
+            fields["years_experience"] = f"需要 {MIN_YEARS} 年以上心理健康相关工作经历"
+        raise ApiError(422, message="暂不符合报名条件：" + "；".join(unmet) + "。", fields=fields)
+    db = p.db
+    table = db.table(VOLUNTEERS)
+    with db.transaction():
+        if (prior := replayed(table, key, form.phone)) is not None:
+            return 201, {"id": prior["id"], "status": prior["status"]}, THANKS
+        if any(v["status"] in ACTIVE for v in table.find(phone=form.phone)):
+            raise ApiError(409, "already_registered",
+                           "这个手机号已经报名过（正在审核或已通过），无需重复报名。")
+        now = clock.iso(clock.now())
+        record = {"id": new_id(), "status": "pending", **form.model_dump(mode="json"),
+                  "notice_version": p.notice_version, "note": None, "created_at": now,
+                  "updated_at": now, "submission": key}
+        table.insert(record)
+    return 201, {"id": record["id"], "status": "pending"}, THANKS
+
+
+def pretend(form: Volunteer) -> Outcome:
+    """The answer a bot gets: shaped like a success, stored nowhere."""
+    return 201, {"id": new_id(), "status": "pending"}, THANKS
