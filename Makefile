@@ -4,28 +4,49 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-STAMP := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
+TEST_STAMP := $(VENV)/.installed-test
+# `make check`: everything but the browser, live-nginx, PostgreSQL-cluster and reliability runs.
+QUICK := -m "not e2e and not slow" --ignore=tests/test_deploy.py --ignore=tests/test_reliability.py \
+	--ignore=tests/test_stateful.py
 
-.PHONY: serve test build install clean
+.PHONY: serve test check lint types contract build install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when the declared dependencies change.
-$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+# Reinstall only when the declared dependencies change. Serving needs no test tool.
+$(SERVE_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(SERVE_STAMP)
+
+$(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
-	touch $(STAMP)
+	touch $(SERVE_STAMP) $(TEST_STAMP)
 
-install: $(STAMP)
+install: $(TEST_STAMP)
 
-build: install
+build: $(SERVE_STAMP)
 	$(BIN)/portal build
 
 serve: build
 	$(BIN)/portal serve --host $(HOST) --port $(PORT)
 
-test: install
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check forms_api hooks tests bench
+
+types: $(TEST_STAMP)
+	$(BIN)/mypy
+
+contract: $(TEST_STAMP)
+	$(BIN)/lint-imports
+
+check: lint types contract
+	$(BIN)/python -m pytest -q $(QUICK) $(PYTEST_ARGS)
+
+test: lint types contract
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

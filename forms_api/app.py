@@ -11,6 +11,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -40,13 +41,13 @@ from forms_api.web.accesslog import AccessLogMiddleware
 from forms_api.web.context import Portal, notice_version
 from forms_api.web.headers import HeaderLimitMiddleware
 from forms_api.web.origin import SameOriginWritesMiddleware
-from forms_api.web.pages import SitePages
 from forms_api.web.ratelimit import RateLimit
 from forms_api.web.security import (
     SecurityHeadersMiddleware,
     content_security_policy,
     inline_script_hashes,
 )
+from forms_api.web.site import SitePages
 from forms_api.web.templating import environment
 
 #: Every domain, lowest first: a domain imports only the domains before it.

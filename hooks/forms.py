@@ -8,6 +8,8 @@ session of a check-in link, the list of experts. Unknown names fail the build.
 
 from __future__ import annotations
 
+import re
+
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
@@ -18,8 +20,8 @@ from forms_api.forms.render import MARKER, region, render_form
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    def fill(match: object) -> str:
-        kind, name = match["kind"], match["name"]  # type: ignore[index]
+    def fill(match: re.Match[str]) -> str:
+        kind, name = match["kind"], match["name"]
         if kind == "form":
             if name not in FORMS:
                 raise PluginError(f"forms: {page.file.src_uri} asks for unknown form {name!r}; "

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
-from tests.forms_support import ADMIN, ADMIN_TOKEN  # noqa: F401  (re-exported)
+from tests.forms_support import ADMIN_TOKEN
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -25,13 +24,6 @@ def login(client: TestClient, token: str = ADMIN_TOKEN) -> str:
                            follow_redirects=False)
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/admin/").text)
-
-
-@pytest.fixture
-def console(make_client: Callable[..., TestClient]) -> tuple[TestClient, str]:
-    """A client logged into the console, and its CSRF token."""
-    client = make_client(admin_token=ADMIN_TOKEN, rate_limit=0)
-    return client, login(client)
 
 
 def post_form(client: TestClient, path: str, csrf: str, **fields: Any) -> Any:

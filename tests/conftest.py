@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -11,6 +12,8 @@ from starlette.testclient import TestClient
 from forms_api.app import create_app
 from forms_api.build import build_site
 from forms_api.settings import Settings
+from tests.admin_support import login
+from tests.forms_support import ADMIN_TOKEN
 from tests.logcheck import pytest_sessionfinish, pytest_sessionstart, remember  # noqa: F401
 
 
@@ -51,6 +54,19 @@ def make_client(make_settings: Callable[..., Settings]) -> Iterator[Callable[...
 @pytest.fixture
 def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
+
+
+@pytest.fixture
+def portal_client(make_client: Callable[..., TestClient]) -> TestClient:
+    """A client whose app has the admin token set and the rate limit off."""
+    return make_client(admin_token=ADMIN_TOKEN, rate_limit=0)
+
+
+@pytest.fixture
+def console(make_client: Callable[..., TestClient]) -> tuple[TestClient, str]:
+    """A client logged into the console, and its CSRF token."""
+    client = make_client(admin_token=ADMIN_TOKEN, rate_limit=0)
+    return client, login(client)
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:

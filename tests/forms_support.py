@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
-
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-
-
-@pytest.fixture
-def portal_client(make_client: Callable[..., TestClient]) -> TestClient:
-    """A client whose app has the admin token set and the rate limit off."""
-    return make_client(admin_token=ADMIN_TOKEN, rate_limit=0)
 
 
 def make_session(client: TestClient, *, opens_in: float = -10, minutes: float = 120,

@@ -122,7 +122,7 @@ class Worker:
         self.mine_volunteers: list[str] = []
         self.mine_bookings: list[str] = []
         self.my_check_ins: list[tuple[dict[str, Any], str]] = []
-        kinds, weights = zip(*(mix or self.MIX))
+        kinds, weights = zip(*(mix or self.MIX), strict=True)
         self.kinds: tuple[str, ...] = kinds
         self.weights: tuple[int, ...] = weights
 

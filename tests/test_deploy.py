@@ -14,9 +14,9 @@ import shlex
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest

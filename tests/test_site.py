@@ -199,4 +199,4 @@ def test_mkdocs_config_has_no_duplicate_keys() -> None:
 
     StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     StrictLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-    yaml.load(CONFIG_FILE.read_text(encoding="utf-8"), Loader=StrictLoader)  # noqa: S506
+    yaml.load(CONFIG_FILE.read_text(encoding="utf-8"), Loader=StrictLoader)

@@ -223,13 +223,12 @@ def test_drop_table(db: Database) -> None:
 def test_an_exception_undoes_the_whole_transaction(db: Database) -> None:
     t = db.table("t")
     keep = t.insert({"n": 0})
-    with pytest.raises(RuntimeError):
-        with db.transaction():
-            t.insert({"n": 1})
-            t.update_id(keep, {"n": 100})
-            t.remove_id(keep)
-            db.table("new").insert({"n": 2})
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), db.transaction():
+        t.insert({"n": 1})
+        t.update_id(keep, {"n": 100})
+        t.remove_id(keep)
+        db.table("new").insert({"n": 2})
+        raise RuntimeError("boom")
     assert t.all() == [{"n": 0, "id": keep}]
     assert db.table("new").all() == []
     db = reopen(db)

@@ -160,10 +160,9 @@ def test_a_failed_journal_write_raises_and_the_database_goes_on(
     monkeypatch.setattr(os, "write", failing(real_write, code, lambda fd, data: journal_fd_check(fd)))
     with pytest.raises(StorageError, match=os.strerror(code)):
         t.insert({"n": 1})
-    with pytest.raises(StorageError):
-        with db.transaction():
-            t.insert({"n": 2})
-            t.update_id(acked[0], {"n": 99})
+    with pytest.raises(StorageError), db.transaction():
+        t.insert({"n": 2})
+        t.update_id(acked[0], {"n": 99})
     assert [d["id"] for d in t.all()] == acked
     assert t.get_id(acked[0]) == {"n": 0, "id": acked[0]}
     monkeypatch.setattr(os, "write", real_write)

@@ -103,9 +103,8 @@ def test_run_inside_a_transaction_is_refused(tmp_path: Path) -> None:
     db = Database.memory()
 
     async def main() -> None:
-        with db.transaction():
-            with pytest.raises(RuntimeError, match="inside a transaction"):
-                await db.run(db.table("t").insert, {"n": 1})
+        with db.transaction(), pytest.raises(RuntimeError, match="inside a transaction"):
+            await db.run(db.table("t").insert, {"n": 1})
         assert await db.run(db.table("t").insert, {"id": "ok"}) == "ok"
 
     asyncio.run(main())

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from forms_api.forms.fields import PortalForm
-
-if TYPE_CHECKING:
-    from forms_api.storage import Database
+from forms_api.storage import Database
 
 # Fields every rendered public form carries besides its declaration (see the contract).
 HONEYPOT = "website"
@@ -23,7 +20,7 @@ META_FIELDS = (HONEYPOT, TOKEN)
 
 Choices = Sequence[tuple[str, str]]
 #: Choices known only when serving (today's dates, the approved experts), by field.
-ServeChoices = Callable[["Database"], dict[str, Choices]]
+ServeChoices = Callable[[Database], dict[str, Choices]]
 
 
 def no_choices(db: Database) -> dict[str, Choices]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
@@ -15,9 +15,7 @@ from forms_api.modules import Module, front_matter
 from forms_api.settings import Settings
 from forms_api.storage import Database
 from forms_api.web.ratelimit import RateLimit
-
-if TYPE_CHECKING:
-    from forms_api.web.pages import SitePages
+from forms_api.web.site import SitePages
 
 T = TypeVar("T")
 

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from forms_api.errors import ApiError
+from forms_api.forms.validation import properties
 
 MAX_BODY = 64 * 1024
 MAX_FIELDS = 64
@@ -58,8 +59,6 @@ def _form_dict(form: FormData, model: type[BaseModel] | None) -> dict[str, Any]:
     """Repeated keys fill list fields; a repeated scalar stays a list (and fails validation)."""
     list_fields = set()
     if model is not None:
-        from forms_api.forms.validation import properties
-
         list_fields = {n for n, p in properties(model).items() if p.get("type") == "array"}
     data: dict[str, Any] = {}
     for key in form:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from forms_api.admin import accounts, control
-from forms_api.admin.accounts import Admin, Accounts
+from forms_api.admin.accounts import Accounts, Admin
 from forms_api.admin.sessions import COOKIE, FailedLogins, SessionStore
 from tests.admin_support import ADMIN, ADMIN_TOKEN, csrf_of, login, post_form
 from tests.conftest import assert_error
@@ -85,9 +86,9 @@ def test_every_console_route_refuses_without_a_session(client: TestClient) -> No
 
 def test_console_handlers_are_all_guarded(client: TestClient) -> None:
     for route in client.app.routes:
-        if isinstance(route, Route) and route.path.startswith("/admin"):
-            if route.path not in OPEN_CONSOLE:
-                assert getattr(route.endpoint, "admin_page", False), route.path
+        if (isinstance(route, Route) and route.path.startswith("/admin")
+                and route.path not in OPEN_CONSOLE):
+            assert getattr(route.endpoint, "admin_page", False), route.path
 
 
 def test_bearer_token_and_bootstrap(client: TestClient) -> None:

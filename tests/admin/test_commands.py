@@ -5,8 +5,8 @@ from __future__ import annotations
 import getpass
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import httpx
 from starlette.testclient import TestClient

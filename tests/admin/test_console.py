@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from forms_api import clock
 from forms_api.bookings.forms import eligible_dates
-from tests.admin_support import ADMIN, console, post_form  # noqa: F401  (fixture)
+from tests.admin_support import ADMIN, post_form
 from tests.forms_support import approved_expert, booking_body, check_in_body, make_session, volunteer_body
 
 EVIL = '<script>alert("x")</script>'

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
-from forms_api.bookings.calendar import fold
 from forms_api.admin.exports import neutralise
+from forms_api.bookings.calendar import fold
 from forms_api.bookings.forms import eligible_dates
 from tests.admin_support import ADMIN, ADMIN_TOKEN, login
 from tests.conftest import assert_error

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from forms_api.bookings import handling as admin_bookings
 from forms_api.bookings import records as booking_records
-from forms_api.bookings.forms import BookingChange
+from forms_api.bookings.forms import BookingChange, eligible_dates
 from forms_api.volunteers import records as admin_volunteers
-from forms_api.bookings.forms import eligible_dates
 from tests.admin_support import ADMIN
 from tests.conftest import assert_error
 from tests.forms_support import approved_expert, booking_body, volunteer_body

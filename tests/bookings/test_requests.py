@@ -10,8 +10,7 @@ from starlette.testclient import TestClient
 from forms_api import clock
 from forms_api.bookings.forms import REFERENCE_ALPHABET, eligible_dates, new_reference
 from tests.conftest import assert_error
-from tests.forms_support import (ADMIN, approved_expert, booking_body,  # noqa: F401
-                                 portal_client)
+from tests.forms_support import ADMIN, approved_expert, booking_body
 
 
 def test_booking_gets_a_reference(portal_client: TestClient) -> None:

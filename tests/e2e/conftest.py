@@ -7,8 +7,9 @@ them routed through an `OriginGuard`: a request to anywhere but the portal fails
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright

@@ -10,8 +10,8 @@ from weakref import WeakKeyDictionary
 
 from playwright.sync_api import Locator, Page
 
-from forms_api.clock import TZ
 from forms_api.app import FORMS
+from forms_api.clock import TZ
 from tests.e2e.server import PortalServer
 
 CONSENT = "我已阅读并同意"  # how the privacy-notice checkbox's label begins on every form

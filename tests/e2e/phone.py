@@ -47,7 +47,7 @@ _SMALL_TARGETS = """(selector) => {
         }
     }
     return small;
-}""" % {"min": MIN_TARGET}
+}""" % {"min": MIN_TARGET}  # noqa: UP031 (the JS braces would need doubling)
 
 _SMALL_INPUTS = """(min) => {
     const small = [];

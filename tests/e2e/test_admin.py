@@ -14,8 +14,8 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 from playwright.sync_api import Page, expect
 
-from forms_api.clock import TZ
 from forms_api.bookings.forms import eligible_dates
+from forms_api.clock import TZ
 from tests.e2e.axe import assert_accessible
 from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot
@@ -157,7 +157,7 @@ def test_admin_runs_a_session_a_volunteer_a_visit_and_an_export(
     assert sheet is not None
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     header = rows[0]
-    mine = [dict(zip(header, r)) for r in rows[1:]
+    mine = [dict(zip(header, r, strict=True)) for r in rows[1:]
             if r[header.index("预约编号")] == booking["reference"]]
     assert len(mine) == 1, rows
     assert (mine[0]["状态"], mine[0]["学校"], mine[0]["专家"], mine[0]["联系电话"]) == (

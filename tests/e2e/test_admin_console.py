@@ -8,8 +8,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from forms_api.clock import TZ
 from forms_api.bookings.forms import eligible_dates
+from forms_api.clock import TZ
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import Browse
 from tests.e2e.phone import MIN_TARGET, assert_fits_phone, assert_labelled

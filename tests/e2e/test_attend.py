@@ -9,8 +9,7 @@ from forms_api.clock import parse_iso, show_time
 from tests.e2e.axe import assert_accessible
 from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot
-from tests.e2e.people import (attendance, consent, create_session, field, press, tick,
-                               wait_like_a_person)
+from tests.e2e.people import attendance, consent, create_session, field, press, tick, wait_like_a_person
 from tests.e2e.phone import assert_fits_phone, assert_readable
 from tests.e2e.server import PortalServer
 

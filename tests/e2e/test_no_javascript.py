@@ -12,8 +12,7 @@ from forms_api.bookings.forms import REFERENCE_PATTERN, eligible_dates
 from tests.e2e.axe import assert_accessible
 from tests.e2e.browser import Browse
 from tests.e2e.pages import screenshot
-from tests.e2e.people import (admin_items, attendance, consent, create_session, field, press,
-                              tick, wait_like_a_person)
+from tests.e2e.people import admin_items, attendance, consent, create_session, field, press, tick, wait_like_a_person
 from tests.e2e.phone import assert_fits_phone, assert_readable, assert_stands_out
 from tests.e2e.server import PortalServer
 

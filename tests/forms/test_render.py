@@ -9,16 +9,16 @@ import pytest
 from mkdocs.exceptions import PluginError
 from starlette.testclient import TestClient
 
-from forms_api.web.context import notice_version
-from forms_api.errors import ApiError
 from forms_api.app import FORMS
-from forms_api.forms.fields import normalize_mobile, normalize_phone
 from forms_api.bookings.forms import normalize_reference
+from forms_api.errors import ApiError
+from forms_api.forms.fields import normalize_mobile, normalize_phone
 from forms_api.forms.render import render_form, replace_region
 from forms_api.forms.validation import properties, validate
-from forms_api.volunteers.forms import Volunteer
 from forms_api.settings import Settings
-from tests.forms_support import ADMIN, portal_client, volunteer_body  # noqa: F401
+from forms_api.volunteers.forms import Volunteer
+from forms_api.web.context import notice_version
+from tests.forms_support import ADMIN, volunteer_body
 
 
 @pytest.mark.parametrize("typed", ["13800138000", "138 0013 8000", "138-0013-8000",

@@ -7,12 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-
 from starlette.testclient import TestClient
 
 from tests.conftest import assert_error
-from tests.forms_support import (ADMIN, ADMIN_TOKEN, check_in_body, make_session,  # noqa: F401
-                                 portal_client)
+from tests.forms_support import ADMIN, ADMIN_TOKEN, check_in_body, make_session
 
 
 def test_sessions_list_and_one_without_code(portal_client: TestClient) -> None:

@@ -7,7 +7,7 @@ import re
 from starlette.testclient import TestClient
 
 from tests.conftest import assert_error
-from tests.forms_support import ADMIN, check_in_body, make_session, portal_client  # noqa: F401
+from tests.forms_support import ADMIN, check_in_body, make_session
 
 BODY = {"module": "policy", "title": "第一期", "starts_at": "2030-03-04T09:00:00",
         "ends_at": "2030-03-04T11:30:00+08:00", "location": "市教育局三楼", "capacity": 100}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from tests.conftest import assert_error
-from tests.forms_support import ADMIN, approved_expert, portal_client, volunteer_body  # noqa: F401
+from tests.forms_support import ADMIN, approved_expert, volunteer_body
 
 
 def test_sign_up_is_pending(portal_client: TestClient) -> None:

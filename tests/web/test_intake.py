@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from forms_api.web.intake import MAX_BODY, MAX_FIELDS
 from tests.conftest import assert_error
-from tests.forms_support import portal_client, volunteer_body  # noqa: F401
+from tests.forms_support import volunteer_body
 
 
 def _raw_post(client: TestClient, headers: list[tuple[bytes, bytes]],

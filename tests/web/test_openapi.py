@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import (negative_data_rejection, not_a_server_error,
-                                 response_schema_conformance)
+from schemathesis.checks import negative_data_rejection, not_a_server_error, response_schema_conformance
 from schemathesis.python import asgi
 from starlette.testclient import TestClient
 
-from forms_api.app import create_app
-from forms_api.app import FORMS
+from forms_api.app import FORMS, create_app
+from forms_api.app import api_document as document
 from forms_api.forms import META_FIELDS
 from forms_api.forms.validation import properties
-from forms_api.app import api_document as document
 from forms_api.settings import Settings
-from tests.forms_support import ADMIN, ADMIN_TOKEN, portal_client  # noqa: F401
+from tests.forms_support import ADMIN, ADMIN_TOKEN
 
 EXAMPLES = 25  # per operation and mode: the whole fuzz run takes about 10 s
 

@@ -11,7 +11,8 @@ covered by walking the app's own route table.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -22,8 +23,8 @@ from schemathesis.python import asgi
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from forms_api.app import create_app
 from forms_api.app import api_document as document
+from forms_api.app import create_app
 from forms_api.settings import Settings
 from tests.conftest import assert_error
 

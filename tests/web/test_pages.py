@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,12 +11,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from forms_api.app import FORMS
-from forms_api.forms import META_FIELDS
 from forms_api.bookings.forms import eligible_dates
+from forms_api.forms import META_FIELDS
 from forms_api.forms.validation import properties
 from tests.conftest import assert_error
-from tests.forms_support import (ADMIN, HTML, approved_expert, booking_body,  # noqa: F401
-                                 make_session, portal_client, volunteer_body)
+from tests.forms_support import HTML, approved_expert, booking_body, make_session
 
 
 class _Controls(HTMLParser):

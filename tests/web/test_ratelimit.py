@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from starlette.testclient import TestClient
 
-from forms_api.web.ratelimit import RateLimit
 from forms_api.settings import Settings
+from forms_api.web.ratelimit import RateLimit
 from tests.conftest import assert_error
 from tests.forms_support import ADMIN_TOKEN, check_in_body, make_session, volunteer_body
 
@@ -52,7 +53,7 @@ def test_clients_are_counted_apart() -> None:
     errors: list[Any] = []
     try:
         limit.hit("10.0.0.1")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         errors.append(exc)
     assert len(errors) == 1 and errors[0].status == 429
 

@@ -9,8 +9,7 @@ from starlette.testclient import TestClient
 
 from forms_api.web import tokens
 from tests.conftest import assert_error
-from tests.forms_support import (ADMIN, HTML, booking_body, check_in_body,  # noqa: F401
-                                 make_session, portal_client, volunteer_body)
+from tests.forms_support import ADMIN, HTML, booking_body, check_in_body, make_session, volunteer_body
 
 
 def _stored(client: TestClient, table: str) -> list[dict[str, object]]:
