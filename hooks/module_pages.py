@@ -21,7 +21,7 @@ from mkdocs.structure.pages import Page
 from forms_api.modules import Module, ModuleError, load_module
 
 SECTION = "学习目标"
-LEAD = "完成本模块后，参训教师应当能够："
+LEAD = "学完本模块，参训教师应当达到以下目标："
 _TITLE = re.compile(r"^# .+\n", re.M)
 _SECTION = re.compile(rf"^## {SECTION}[ \t]*\n(?P<body>.*?)(?=^## |\Z)", re.M | re.S)
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)])[ \t]", re.M)
