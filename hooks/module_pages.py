@@ -22,9 +22,9 @@ from forms_api.modules import Module, ModuleError, load_module
 
 SECTION = "学习目标"
 LEAD = "学完本模块，参训教师应当达到以下目标："
-_TITLE = re.compile(r"^# .+\n", re.M)
-_SECTION = re.compile(rf"^## {SECTION}[ \t]*\n(?P<body>.*?)(?=^## |\Z)", re.M | re.S)
-_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)])[ \t]", re.M)
+_TITLE = re.compile(r"^# .+\n", re.MULTILINE)
+_SECTION = re.compile(rf"^## {SECTION}[ \t]*\n(?P<body>.*?)(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)])[ \t]", re.MULTILINE)
 
 
 def is_module(page: Page) -> bool:
