@@ -121,7 +121,7 @@ def _form_pages() -> list[Path]:
 
 
 @pytest.mark.parametrize("page", _module_pages() + _pages("guidance") + _pages("activities")
-                         + _pages("help") + _form_pages(),
+                         + _form_pages(),
                          ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_safety_pages_show_the_help_box(page: Path) -> None:
     assert HELP_BOX in page.read_text(encoding="utf-8")
