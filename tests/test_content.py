@@ -350,3 +350,35 @@ def test_form_section_check_finds_missing_sections() -> None:
 def test_printable_forms_say_who_when_keep_and_never(page: Path) -> None:
     missing = _missing_form_sections(page.read_text(encoding="utf-8"))
     assert not missing, f"{page.name} lacks {missing}"
+
+
+_CASE_NAME = re.compile(r"(?<!大)[小阿][\u4e00-\u9fff]")
+# Common words that look like a 小X / 阿X nickname inside case text.
+_NOT_NAMES = frozenset({
+    "小组", "小时", "小事", "小步", "小会", "小团", "小声", "小学", "小段", "小孩", "小伙", "小朋", "小心", "小数", "小点",
+    "小些", "小型", "小队", "小卡", "小片", "小红", "小区", "小块", "小结", "小品", "小册", "小信", "小为", "小说", "小路",
+    "小猫", "小狗", "小鸟", "小手", "小脸", "小脚", "小腿", "小吃", "小店", "小票", "小纸", "小本", "阿姨",
+})
+
+
+def _case_names(text: str) -> set[str]:
+    """The nicknames (小X, 阿X) used in a module's 案例与讨论 section."""
+    if "## 案例与讨论" not in text:
+        return set()
+    return set(_CASE_NAME.findall(_section(text, "案例与讨论"))) - _NOT_NAMES
+
+
+def test_case_name_check_reads_nicknames_not_common_words() -> None:
+    assert _case_names("## 案例与讨论\n\n初二学生小柯和阿哲分成小组，用了大小为四人的桌子。\n") == {
+        "小柯", "阿哲"}
+
+
+def test_cases_in_different_modules_use_different_names() -> None:
+    seen: dict[str, str] = {}
+    shared = []
+    for page in _module_pages():
+        for name in sorted(_case_names(page.read_text(encoding="utf-8"))):
+            if name in seen:
+                shared.append(f"{name}: {seen[name]} and {page.stem}")
+            seen.setdefault(name, page.stem)
+    assert not shared, f"fictional names must differ across pages: {shared}"
