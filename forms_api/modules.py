@@ -59,6 +59,11 @@ def load_module(path: Path) -> Module:
     updated = meta["updated"]
     if not isinstance(updated, dt.date):
         raise ModuleError(f"{path}: updated must be a YYYY-MM-DD date, got {updated!r}")
+    for key in ("audience", "objectives"):
+        items = meta[key]
+        if not (isinstance(items, list) and items
+                and all(isinstance(item, str) and item.strip() for item in items)):
+            raise ModuleError(f"{path}: {key} must be a non-empty list of texts, got {items!r}")
     return Module(
         slug=str(meta["slug"]),
         title=str(meta["title"]),
