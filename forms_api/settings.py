@@ -29,6 +29,19 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _site_url(value: str) -> str:
+    url = value.strip().rstrip("/")
+    if not url.startswith(("https://", "http://")) or "?" in url or "#" in url:
+        raise ValueError("must be an address like https://xinyu.example.edu.cn")
+    return url
+
+
+def _tls(value: str) -> str:
+    if value not in ("starttls", "tls", "none"):
+        raise ValueError("must be starttls, tls or none")
+    return value
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -127,6 +140,69 @@ class Settings:
                   "doc": "Also append the JSON log lines to this file (reopened after "
                          "logrotate moves it). Unset: stderr only, which systemd's journal "
                          "keeps."},
+    )
+
+    site_url: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_SITE_URL", "parse": _site_url,
+                  "doc": "The portal's public address (e.g. `https://xinyu.example.edu.cn`), "
+                         "used in notices, on the projector page and in the offline edition. "
+                         "Unset: taken from the request where there is one, left out elsewhere."},
+    )
+    smtp_host: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_SMTP_HOST", "parse": str,
+                  "doc": "Mail server for e-mail notices. Unset: no e-mail channel (notices "
+                         "wait in the outbox for staff to pass on)."},
+    )
+    smtp_port: int = field(
+        default=587,
+        metadata={"env": "PORTAL_SMTP_PORT", "parse": _positive_int,
+                  "doc": "Its port (587 for STARTTLS, 465 for TLS)."},
+    )
+    smtp_tls: str = field(
+        default="starttls",
+        metadata={"env": "PORTAL_SMTP_TLS", "parse": _tls,
+                  "doc": "`starttls`, `tls` (implicit, port 465) or `none` (a relay on the "
+                         "same host only)."},
+    )
+    smtp_user: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_SMTP_USER", "parse": str,
+                  "doc": "Login for the mail server; unset: no login."},
+    )
+    smtp_password: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_SMTP_PASSWORD", "parse": str,
+                  "doc": "Its password (keep it in the root-only environment file)."},
+    )
+    smtp_from: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_SMTP_FROM", "parse": str,
+                  "doc": "Sender address of e-mail notices, e.g. `心育驿站 <noreply@…>`."},
+    )
+    webhook_url: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_WEBHOOK_URL", "parse": _site_url,
+                  "doc": "HTTPS address that receives every notice as signed JSON (the "
+                         "bureau's SMS gateway or 政务微信 bridge). Unset: no webhook channel."},
+    )
+    webhook_secret: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_WEBHOOK_SECRET", "parse": str,
+                  "doc": "Key of the `X-Portal-Signature` HMAC-SHA256 over each webhook body."},
+    )
+    bureau_email: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_BUREAU_EMAIL", "parse": str,
+                  "doc": "Where notices for the bureau go (a cancelled visit, a declined "
+                         "assignment, a notice that failed for good)."},
+    )
+    late_checkin_hours: int = field(
+        default=24,
+        metadata={"env": "PORTAL_LATE_CHECKIN_HOURS", "parse": _nonnegative_int,
+                  "doc": "Hours after a session's end during which a check-in made offline "
+                         "inside the window is still accepted (marked late)."},
     )
 
     @classmethod
