@@ -7,6 +7,7 @@ menu, overview and export cards, exports, personal-data collections, audit label
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator
@@ -126,10 +127,15 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         portal.secret = tokens.load_secret(settings.data_dir)
         portal._db = Database.open(settings.data_dir)
+        tasks: list[asyncio.Task[None]] = []
         try:
             await admin_state.start(portal)
+            tasks = [asyncio.create_task(job(portal)) for d in DOMAINS for job in d.jobs]
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await admin_state.stop()
             db, portal._db = portal._db, None
             db.close()

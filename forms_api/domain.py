@@ -7,7 +7,7 @@ composition root shows the whole portal in one place (NetBox's project `urls.py`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,13 @@ from forms_api.admin.exports import Export
 from forms_api.admin.privacy import PersonalData
 from forms_api.admin.registry import Card
 from forms_api.forms import FormSpec
+from forms_api.web.context import Portal
 from forms_api.web.openapi import OpenApiPart
+
+
+#: A background job: a coroutine the app starts after the database opens and cancels at
+#: shutdown (the outbox's sender, reminders). It must survive its own errors and loop.
+Job = Callable[[Portal], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -37,3 +43,4 @@ class Domain:
     personal: tuple[PersonalData, ...] = ()
     audit_actions: Mapping[str, str] = field(default_factory=dict)
     openapi: OpenApiPart = field(default_factory=OpenApiPart)
+    jobs: tuple[Job, ...] = ()
