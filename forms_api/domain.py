@@ -7,9 +7,10 @@ composition root shows the whole portal in one place (NetBox's project `urls.py`
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.routing import BaseRoute
 
@@ -20,10 +21,9 @@ from forms_api.forms import FormSpec
 from forms_api.web.context import Portal
 from forms_api.web.openapi import OpenApiPart
 
-
 #: A background job: a coroutine the app starts after the database opens and cancels at
 #: shutdown (the outbox's sender, reminders). It must survive its own errors and loop.
-Job = Callable[[Portal], Awaitable[None]]
+Job = Callable[[Portal], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
