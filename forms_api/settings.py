@@ -198,6 +198,12 @@ class Settings:
                   "doc": "Where notices for the bureau go (a cancelled visit, a declined "
                          "assignment, a notice that failed for good)."},
     )
+    bureau_name: str = field(
+        default="市教育局",
+        metadata={"env": "PORTAL_BUREAU_NAME", "parse": str,
+                  "doc": "The issuing bureau's name on certificates, hours records and the "
+                         "yearly report."},
+    )
     late_checkin_hours: int = field(
         default=24,
         metadata={"env": "PORTAL_LATE_CHECKIN_HOURS", "parse": _nonnegative_int,
