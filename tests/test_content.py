@@ -25,6 +25,9 @@ REQUIRED_MODULES = {
     "policy", "development", "early-warning", "gatekeeper", "first-aid", "crisis-referral",
     "confidentiality", "talk-skills", "key-students", "psych-committee", "group-counseling",
     "assessment-data", "home-school", "self-care",
+    # second edition
+    "bullying", "nssi", "postvention", "school-refusal", "special-needs", "lesson-design",
+    "hotline",
 }
 REQUIRED_GUIDANCE = {"primary", "junior", "senior", "teachers", "parents"}
 REQUIRED_ACTIVITIES = {"awareness-month", "psychodrama", "group-sessions", "club",
@@ -283,7 +286,7 @@ def test_no_drafting_notes(page: Path) -> None:
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _ASCII_QUOTE_BY_CJK = re.compile(f'[{_CJK}]"|"[{_CJK}]')
 # Admonition titles (!!! note "…") and snippet lines (--8<-- "…") are syntax, not text.
-_BLOCK_HEADER = re.compile(r'^( *)(?:!!!|\?\?\?\+?) \w+(?: +"[^"\n]*")? *$')
+_BLOCK_HEADER = re.compile(r'^( *)(?:!!!|\?\?\?\+?) [\w-]+(?: +[\w-]+)*(?: +"[^"\n]*")? *$')  # type and classes
 _SNIPPET = re.compile(r'^ *--8<-- ')
 
 
