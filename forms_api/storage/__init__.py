@@ -11,8 +11,11 @@ This package is the only code that imports ``tinydb``. The rest of the code keep
 - ``transaction``: a transaction's undo log and the ``with db.transaction():`` block;
 - ``journal``: the engine (``DurableStorage``): commit, group commit, I/O failures;
 - ``compaction``: snapshots written while serving;
-- ``tables``: ``Table`` and ``new_id``; ``migrations``: ``MIGRATIONS``; ``database``:
-  ``Database``.
+- ``interface``: ``Table``, the collection interface both backends implement, and ``new_id``;
+- ``tables``: ``JournalTable``; ``migrations``: ``MIGRATIONS``; ``database``: the ``Database``
+  interface and ``JournalDatabase``;
+- ``postgres``: the second backend, ``PgDatabase`` (its own design argument is its docstring);
+  ``factory``: ``open_database(settings)`` picks the backend; ``migrate``: journal → PostgreSQL.
 
 Why it is fast. Every table lives in memory as ``{doc_id: document}`` plus a map from our ``id``
 to the doc_id and hash indexes built lazily per field tuple (``Table.find``). ``Table`` replaces
@@ -60,12 +63,13 @@ from __future__ import annotations
 
 from tinydb import Query, where
 
-from forms_api.storage.database import Database
+from forms_api.storage.database import Database, JournalDatabase
 from forms_api.storage.errors import DatabaseDamaged, DatabaseLocked, StorageError
 from forms_api.storage.files import SNAPSHOT_FILE, backup_data_dir, restore_data_dir
 from forms_api.storage.journal import COMPACT_MIN_OPS
 from forms_api.storage.migrations import MIGRATIONS, Migration
-from forms_api.storage.tables import Table, new_id
+from forms_api.storage.interface import Table, new_id
+from forms_api.storage.tables import JournalTable
 
 __all__ = [
     "COMPACT_MIN_OPS",
@@ -74,6 +78,8 @@ __all__ = [
     "Database",
     "DatabaseDamaged",
     "DatabaseLocked",
+    "JournalDatabase",
+    "JournalTable",
     "Migration",
     "Query",
     "StorageError",

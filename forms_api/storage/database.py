@@ -1,9 +1,11 @@
-"""``Database``: open or create the portal's database, transactions, ``run``, backup."""
+"""``Database``: the interface both backends implement, and the embedded journal's database."""
 
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,17 +14,85 @@ from tinydb import TinyDB
 from forms_api.storage.files import write_backup
 from forms_api.storage.journal import COMPACT_MIN_OPS, DurableStorage
 from forms_api.storage.migrations import MIGRATIONS, Migration, migrate
-from forms_api.storage.tables import Table
+from forms_api.storage.interface import Table
+from forms_api.storage.tables import JournalTable
 from forms_api.storage.transaction import Transaction
 
 T = TypeVar("T")
 
 
-class Database(TinyDB):
-    """The portal's database: ``Database.open(data_dir)`` or ``Database.memory()``."""
+class Database(ABC):
+    """The portal's database: ``Database.open(data_dir)``, ``Database.memory()`` (the embedded
+    journal) or ``postgres.PgDatabase.connect(url)``; ``open_database(settings)`` picks one."""
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path | str,
+        *,
+        migrations: Sequence[Migration] | None = None,
+        compact_min_ops: int = COMPACT_MIN_OPS,
+    ) -> Database:
+        """The embedded journal database in ``data_dir`` (see ``JournalDatabase.open``)."""
+        return JournalDatabase.open(data_dir, migrations=migrations,
+                                    compact_min_ops=compact_min_ops)
+
+    @classmethod
+    def memory(cls, *, migrations: Sequence[Migration] | None = None) -> Database:
+        """A database in memory with the same semantics and no files, for tests."""
+        return JournalDatabase.memory(migrations=migrations)
+
+    @property
+    @abstractmethod
+    def data_dir(self) -> Path | None:
+        """The embedded database's directory; None in memory and on a database server."""
+
+    @abstractmethod
+    def table(self, name: str) -> Table:
+        """The collection ``name`` (created by its first insert)."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """A re-entrant block whose reads and writes no other transaction interleaves."""
+
+    @abstractmethod
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in one transaction, from the event loop; return once it is durable."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Wait for pending writes and release the database."""
+
+    @abstractmethod
+    def compact(self) -> None:
+        """Reclaim the space of deleted documents, so that they leave the files too."""
+
+    @abstractmethod
+    def backup(self, dest_dir: Path | str, keep: int = 14) -> Path:
+        """Write a consistent backup file to ``dest_dir``; keep the newest ``keep``."""
+
+    @abstractmethod
+    def collections(self) -> list[str]:
+        """The names of the collections that hold documents (or did, for the journal)."""
+
+    @abstractmethod
+    def drop_table(self, name: str) -> None:
+        """Remove the collection ``name`` and every document in it."""
+
+    def schema_version(self) -> int:
+        """How many of ``MIGRATIONS`` this database has run."""
+        row = self.table("_meta").get_id("schema")
+        return 0 if row is None else int(row["version"])
+
+    def _migrate(self, migrations: Sequence[Migration]) -> None:
+        migrate(self, migrations)
+
+
+class JournalDatabase(TinyDB, Database):
+    """The embedded database: TinyDB's API over ``journal.DurableStorage``."""
 
     # TinyDB annotates these with its own classes; ours replace them on purpose.
-    table_class = Table  # type: ignore[assignment]
+    table_class = JournalTable  # type: ignore[assignment]
     default_storage_class = DurableStorage  # type: ignore[assignment]  # no arguments: in memory
     _storage: DurableStorage
 
@@ -33,7 +103,7 @@ class Database(TinyDB):
         *,
         migrations: Sequence[Migration] | None = None,
         compact_min_ops: int = COMPACT_MIN_OPS,
-    ) -> Database:
+    ) -> JournalDatabase:
         """Lock ``data_dir``, load it, run pending migrations.
 
         Raises DatabaseLocked while another process (or Database) holds the directory,
@@ -50,7 +120,7 @@ class Database(TinyDB):
         return db
 
     @classmethod
-    def memory(cls, *, migrations: Sequence[Migration] | None = None) -> Database:
+    def memory(cls, *, migrations: Sequence[Migration] | None = None) -> JournalDatabase:
         """A database in memory with the same semantics and no files, for tests."""
         db = cls(None, storage=DurableStorage)
         db._migrate(MIGRATIONS if migrations is None else migrations)
@@ -60,7 +130,7 @@ class Database(TinyDB):
     def data_dir(self) -> Path | None:
         return self._storage._dir
 
-    def table(self, name: str, **kwargs: Any) -> Table:
+    def table(self, name: str, **kwargs: Any) -> JournalTable:
         return super().table(name, **kwargs)  # type: ignore[return-value]
 
     def transaction(self) -> Transaction:
@@ -121,9 +191,6 @@ class Database(TinyDB):
             frozen, seq = self._storage.freeze()
         return write_backup(Path(dest_dir), frozen, seq, keep)
 
-    def schema_version(self) -> int:
-        row = self.table("_meta").get_id("schema")
-        return 0 if row is None else int(row["version"])
-
-    def _migrate(self, migrations: Sequence[Migration]) -> None:
-        migrate(self, migrations)
+    def collections(self) -> list[str]:
+        with self.transaction():
+            return list(self._storage._tables)

@@ -1,46 +1,20 @@
-"""``Table``: TinyDB's table API served from the engine's memory image, writes through the journal."""
+"""``JournalTable``: TinyDB's table API served from the engine's memory image, writes journalled."""
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
-import orjson
 from tinydb.queries import QueryLike
 from tinydb.storages import Storage
 from tinydb.table import Table as _TinyTable
 
 from forms_api.storage.indexes import Doc, TableData
+from forms_api.storage.interface import Table, copy_doc, normalise
 from forms_api.storage.journal import DurableStorage
 from forms_api.storage.transaction import Transaction
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def new_id() -> str:
-    """Return a new 26-character id: 48 bits of milliseconds, then 80 random bits (a ULID)."""
-    n = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
-    return "".join(_CROCKFORD[(n >> shift) & 31] for shift in range(125, -1, -5))
-
-
-
-def normalise(document: Mapping[str, Any]) -> tuple[bytes, Doc]:
-    """Serialise once: the bytes go to the journal, a fresh parse is what we store."""
-    raw = orjson.dumps(document)
-    return raw, orjson.loads(raw)
-
-
-def copy_doc(doc: Doc) -> Doc:
-    for value in doc.values():
-        if type(value) is list or type(value) is dict:
-            return orjson.loads(orjson.dumps(doc))  # type: ignore[no-any-return]
-    return doc.copy()  # flat: a shallow copy is a full copy, at half the cost
-
-
-
-class Table(_TinyTable):
+class JournalTable(Table, _TinyTable):  # type: ignore[misc]  # ours, then TinyDB's query API
     """A TinyDB table served from memory; documents carry our ``id`` and come back as copies.
 
     Differences from TinyDB's ``Table``: write methods return our ids (``str``), never doc_ids;
@@ -52,6 +26,10 @@ class Table(_TinyTable):
     def __init__(self, storage: Storage, name: str, **kwargs: Any) -> None:
         kwargs.pop("persist_empty", None)
         super().__init__(storage, name, **kwargs)
+
+    @property
+    def name(self) -> str:
+        return self._name
 
     # -- reads: take references under the lock, query and copy outside it (stored documents
     #    never change, so the references are a consistent view)
@@ -109,19 +87,9 @@ class Table(_TinyTable):
 
     # -- writes
 
-    def insert(self, document: Mapping[str, Any]) -> str:  # type: ignore[override]
-        """Insert ``document`` (an ``id`` is generated when it has none); return its id."""
-        if not isinstance(document, Mapping):
-            raise ValueError("Document is not a Mapping")  # noqa: TRY004 (TinyDB's own error)
-        doc = dict(document)
-        if doc.get("id") is None:
-            doc["id"] = new_id()
-        elif not isinstance(doc["id"], str):
-            raise ValueError(f"a document's id must be a string, got {doc['id']!r}")
-        raw, stored = normalise(doc)
+    def _insert(self, stored: Doc, raw: bytes) -> None:
         with Transaction(self._storage):
             self._storage.insert(self.name, stored, raw)
-        return stored["id"]  # type: ignore[no-any-return]
 
     def insert_multiple(self, documents: Iterable[Mapping[str, Any]]) -> list[str]:  # type: ignore[override]
         with Transaction(self._storage):
