@@ -66,9 +66,9 @@ from tinydb import Query, where
 from forms_api.storage.database import Database, JournalDatabase
 from forms_api.storage.errors import DatabaseDamaged, DatabaseLocked, StorageError
 from forms_api.storage.files import SNAPSHOT_FILE, backup_data_dir, restore_data_dir
+from forms_api.storage.interface import Table, new_id
 from forms_api.storage.journal import COMPACT_MIN_OPS
 from forms_api.storage.migrations import MIGRATIONS, Migration
-from forms_api.storage.interface import Table, new_id
 from forms_api.storage.tables import JournalTable
 
 __all__ = [

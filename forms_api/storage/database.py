@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 from tinydb import TinyDB
 
 from forms_api.storage.files import write_backup
+from forms_api.storage.interface import Table
 from forms_api.storage.journal import COMPACT_MIN_OPS, DurableStorage
 from forms_api.storage.migrations import MIGRATIONS, Migration, migrate
-from forms_api.storage.interface import Table
 from forms_api.storage.tables import JournalTable
 from forms_api.storage.transaction import Transaction
 

@@ -14,6 +14,7 @@ from forms_api.storage.interface import Table, copy_doc, normalise
 from forms_api.storage.journal import DurableStorage
 from forms_api.storage.transaction import Transaction
 
+
 class JournalTable(Table, _TinyTable):  # type: ignore[misc]  # ours, then TinyDB's query API
     """A TinyDB table served from memory; documents carry our ``id`` and come back as copies.
 
