@@ -20,13 +20,16 @@ def migrate(db: Database, migrations: Sequence[Migration]) -> None:
     """Run the migrations ``db`` has not seen, each in one transaction with its version bump."""
     version = db.schema_version()
     if version > len(migrations):
+        where = f" in {db.data_dir}" if db.data_dir is not None else ""
         raise StorageError(
-            f"the database in {db.data_dir} has schema version {version}, newer than "
+            f"the database{where} has schema version {version}, newer than "
             f"this portal knows ({len(migrations)}); run a newer portal"
         )
     meta = db.table("_meta")
     for number, migration in enumerate(migrations[version:], start=version + 1):
         with db.transaction():  # the migration and its version bump commit together
+            if db.schema_version() >= number:  # another instance ran it while we waited
+                continue
             migration(db)
             if meta.update_id("schema", {"version": number}) is None:
                 meta.insert({"id": "schema", "version": number})
