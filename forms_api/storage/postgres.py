@@ -251,6 +251,13 @@ class PgDatabase(Database):
 
         Raises StorageError when the server cannot be reached or refuses.
         """
+        try:  # once by hand first: a wrong URL fails now and clearly, not after the pool's wait
+            psycopg.connect(url, connect_timeout=10).close()
+        except psycopg.Error as exc:
+            raise StorageError(
+                f"cannot connect to the PostgreSQL database of PORTAL_DATABASE_URL "
+                f"({type(exc).__name__}); check the URL and that the server accepts the portal"
+            ) from exc
         pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]] = psycopg_pool.ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, configure=_configure,
             name="portal", timeout=30.0,
