@@ -155,6 +155,10 @@ def make_parser() -> argparse.ArgumentParser:
     from forms_api.admin.commands import add_commands
 
     add_commands(commands)  # admin add|list|remove, purge
+
+    from forms_api.storage.migrate import add_command
+
+    add_command(commands)  # migrate --to postgresql://…
     return parser
 
 
