@@ -15,6 +15,7 @@ from forms_api.app import REGISTRY, SiteNotBuilt, create_app
 from forms_api.build import build_all, build_offline_zip
 from forms_api.settings import Settings
 from forms_api.storage import StorageError, backup_data_dir, restore_data_dir
+from forms_api.storage.migrate import add_command as add_migrate
 from forms_api.web import logs
 
 Handler = Callable[[argparse.Namespace], int]
@@ -150,6 +151,7 @@ def make_parser() -> argparse.ArgumentParser:
     restore.set_defaults(handler=cmd_restore)
 
     add_commands(commands, REGISTRY.personal)  # admin add|list|remove, purge
+    add_migrate(commands)  # migrate --to postgresql://…
     return parser
 
 

@@ -42,6 +42,12 @@ def _tls(value: str) -> str:
     return value
 
 
+def _database_url(value: str) -> str:
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError("must be a postgresql://… URL")
+    return value
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -54,6 +60,13 @@ class Settings:
         default=Path("data"),
         metadata={"env": "PORTAL_DATA_DIR", "parse": _path,
                   "doc": "Where the database, its journal and backups live."},
+    )
+    database_url: str | None = field(
+        default=None, repr=False,  # it may carry a password
+        metadata={"env": "PORTAL_DATABASE_URL", "parse": _database_url,
+                  "doc": "A `postgresql://user:password@host/dbname` URL: store everything in "
+                         "that PostgreSQL database (several `portal serve` instances may share "
+                         "it). Unset: the embedded journal in `PORTAL_DATA_DIR`."},
     )
     admin_token: str | None = field(
         default=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,27 @@ from forms_api.settings import Settings
 from tests.admin_support import login
 from tests.forms_support import ADMIN_TOKEN
 from tests.logcheck import pytest_sessionfinish, pytest_sessionstart, remember  # noqa: F401
+from tests.pgcluster import Cluster, find_bindir
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole site, built strictly once for the test run."""
     return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL server for the run; skipped without PostgreSQL, except in CI."""
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL's server binaries are missing: .ci/run installs postgresql")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    cluster = Cluster(bindir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

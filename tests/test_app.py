@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -14,6 +18,18 @@ def test_health(client: TestClient) -> None:
     response = client.get("/api/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_a_new_data_directory_is_private_from_the_start(
+    make_client: Callable[..., TestClient], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "new" / "data"
+    make_client(data_dir=data_dir)
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+    for path in data_dir.rglob("*"):  # the signing secret, the lock, the journal, ...
+        mode = path.stat().st_mode
+        if not stat.S_ISSOCK(mode):  # the control socket's own folder is 0700
+            assert mode & 0o077 == 0, f"{path.name} is readable by others"
 
 
 def test_unknown_api_path_is_json_404(client: TestClient) -> None:

@@ -86,7 +86,8 @@ def json_handler(stream: Any = None, path: Path | None = None) -> logging.Handle
     """
     handler: logging.Handler
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Private when we create it: it may be the data directory (logs run before the app).
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr if stream is None else stream)

@@ -22,7 +22,8 @@ MAX_AGE = 7 * 24 * 3600
 
 def load_secret(data_dir: Path) -> bytes:
     """The signing key kept in the data directory; created (mode 0600) on first use."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # The first thing written into a new data directory: create it private (as the database does).
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = data_dir / SECRET_FILE
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())

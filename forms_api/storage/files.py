@@ -1,7 +1,7 @@
 """The files of the portal database: journal lines, snapshots, backups, the directory lock.
 
-No TinyDB here: ``forms_api.storage`` builds the database on top of this module and is the only
-module that imports ``tinydb``. The formats, all UTF-8 JSON lines:
+No TinyDB here: the engine (``journal``) builds the database on top of this module. The
+formats, all UTF-8 JSON lines:
 
 - ``portal.journal.<gen>``: one line per committed transaction, ``[seq, [op, ...]]`` where an op
   is ``["p", table, doc_id, document]`` (put), ``["d", table, doc_id]`` (delete),
@@ -26,6 +26,14 @@ from typing import Any
 
 import orjson
 
+from forms_api.storage.errors import (
+    DatabaseDamaged,
+    DatabaseLocked,
+    StorageError,
+    damaged,
+)
+from forms_api.storage.indexes import Doc, TableData
+
 LOCK_FILE = "portal.lock"
 SNAPSHOT_FILE = "portal.snapshot"
 JOURNAL_PREFIX = "portal.journal."
@@ -35,106 +43,7 @@ FORMAT = "xinyu-portal-db"
 FORMAT_VERSION = 1
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-MISSING = object()
 _JOURNAL_RE = re.compile(r"^portal\.journal\.(\d+)$")
-
-Doc = dict[str, Any]
-
-
-class StorageError(Exception):
-    """The database could not make a change durable, or cannot be used."""
-
-
-class DatabaseLocked(StorageError):
-    """Another process (or another ``Database`` in this one) holds the data directory."""
-
-
-class DatabaseDamaged(StorageError):
-    """The files on disk do not load; nothing was changed."""
-
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail or message
-
-
-def hashable(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(hashable(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, hashable(v)) for k, v in value.items()))
-    return value
-
-
-class TableData:
-    """One table's documents, its id map and its lazily built equality indexes.
-
-    An index maps a tuple of field values to the doc_id holding them, or to a set of doc_ids
-    when several do (most keys are unique: an int costs far less memory than a set).
-    """
-
-    __slots__ = ("by_id", "docs", "indexes", "next_doc_id")
-
-    def __init__(self) -> None:
-        self.docs: dict[int, Doc] = {}
-        self.by_id: dict[str, int] = {}
-        self.indexes: dict[tuple[str, ...], dict[tuple[Any, ...], int | set[int]]] = {}
-        self.next_doc_id = 1
-
-    def set(self, doc_id: int, doc: Doc | None) -> Doc | None:
-        """Install ``doc`` (or delete with ``None``), keep the maps right, return the old one."""
-        old = self.docs.get(doc_id)
-        if old is not None:
-            self.by_id.pop(old.get("id"), None)  # type: ignore[arg-type]
-            for fields, index in self.indexes.items():
-                key = tuple(hashable(old.get(f, MISSING)) for f in fields)
-                bucket = index[key]
-                if type(bucket) is int:
-                    del index[key]
-                else:
-                    bucket.discard(doc_id)  # type: ignore[union-attr]
-                    if len(bucket) == 1:  # type: ignore[arg-type]
-                        index[key] = next(iter(bucket))  # type: ignore[call-overload]
-        if doc is None:
-            self.docs.pop(doc_id, None)
-        else:
-            self.docs[doc_id] = doc  # replacing keeps the document's place: insertion order
-            self.by_id[doc["id"]] = doc_id
-            for fields, index in self.indexes.items():
-                _add(index, tuple(hashable(doc.get(f, MISSING)) for f in fields), doc_id)
-            if doc_id >= self.next_doc_id:
-                self.next_doc_id = doc_id + 1
-        return old
-
-    def lookup(self, equals: dict[str, Any]) -> list[int]:
-        """The doc_ids whose fields equal ``equals``, oldest first (builds the index once)."""
-        bucket = self._bucket(equals)
-        if bucket is None:
-            return []
-        return [bucket] if type(bucket) is int else sorted(bucket)  # type: ignore[arg-type]
-
-    def count(self, equals: dict[str, Any]) -> int:
-        bucket = self._bucket(equals)
-        return 0 if bucket is None else 1 if type(bucket) is int else len(bucket)  # type: ignore[arg-type]
-
-    def _bucket(self, equals: dict[str, Any]) -> int | set[int] | None:
-        fields = tuple(sorted(equals))
-        index = self.indexes.get(fields)
-        if index is None:
-            index = {}
-            for doc_id, doc in self.docs.items():
-                _add(index, tuple(hashable(doc.get(f, MISSING)) for f in fields), doc_id)
-            self.indexes[fields] = index
-        return index.get(tuple(hashable(equals[f]) for f in fields))
-
-
-def _add(index: dict[tuple[Any, ...], int | set[int]], key: tuple[Any, ...], doc_id: int) -> None:
-    bucket = index.get(key)
-    if bucket is None:
-        index[key] = doc_id
-    elif type(bucket) is int:
-        index[key] = {bucket, doc_id}
-    else:
-        bucket.add(doc_id)  # type: ignore[union-attr]
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -163,14 +72,6 @@ def list_journals(data_dir: Path) -> dict[int, Path]:
             found[int(match.group(1))] = path
     return found
 
-
-def damaged(data_dir: Path, detail: str) -> DatabaseDamaged:
-    return DatabaseDamaged(
-        f"the database in {data_dir} is damaged: {detail}. The portal will not start over it "
-        f"and has changed nothing. Restore the newest backup with `portal restore FILE` (the "
-        f"current files are kept aside), or keep the directory as it is and ask for help.",
-        detail,
-    )
 
 
 def lock_dir(data_dir: Path) -> int:
@@ -239,7 +140,7 @@ def load_snapshot(path: Path, data_dir: Path, image: Image) -> None:
             for name in header["tables"]:
                 tables[name] = TableData()
             footer = None
-            for number, line in enumerate(f, start=2):
+            for line in f:
                 if not line.endswith(b"\n"):
                     raise ValueError("it is incomplete")
                 row = loads(line)
@@ -443,4 +344,3 @@ def restore_data_dir(data_dir: Path | str, backup_file: Path | str) -> Path | No
     finally:
         os.close(lock_fd)
     return aside
-

@@ -18,7 +18,7 @@ import pytest
 
 from forms_api.storage import SNAPSHOT_FILE, Database, StorageError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # A child that writes from 4 threads, compacts from a fifth, and prints a line after each
 # acknowledged change.
