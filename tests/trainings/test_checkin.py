@@ -161,3 +161,18 @@ def test_a_failed_save_is_a_5xx_never_a_success(make_settings: Any,
         assert_error(response, 503, "unavailable")  # StorageError: try again later
         monkeypatch.undo()
         assert client.get(f"/api/trainings/{session['id']}").json()["checked_in"] == 0
+
+
+def test_a_filled_honeypot_is_answered_as_a_check_in_and_stored_nowhere(
+        portal_client: TestClient) -> None:
+    session = make_session(portal_client)
+    response = portal_client.post(f"/api/trainings/{session['id']}/attendance",
+                                  json={**check_in_body(session), "website": "http://spam"})
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"id", "session_id", "name", "checked_in_at", "receipt"}
+    assert body["session_id"] == session["id"] and body["receipt"].startswith("已签到")
+    listed = portal_client.get(f"/api/admin/trainings/{session['id']}/attendance",
+                               headers=ADMIN).json()
+    assert listed["items"] == []
+    assert portal_client.get(f"/api/trainings/{session['id']}").json()["checked_in"] == 0

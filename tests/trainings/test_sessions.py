@@ -47,3 +47,40 @@ def test_attendance_lists_whole_records(portal_client: TestClient) -> None:
                  404, "not_found")
     assert_error(portal_client.get(f"/api/admin/trainings/{session['id']}/attendance"),
                  401, "unauthorized")
+
+
+def test_update_an_unknown_session_is_404(portal_client: TestClient) -> None:
+    session = make_session(portal_client)
+    body = {k: session[k] for k in ("module", "title", "starts_at", "ends_at", "location",
+                                    "capacity")}
+    response = portal_client.patch("/api/admin/trainings/no-such-session", json=body,
+                                   headers=ADMIN)
+    assert_error(response, 404, "not_found")
+
+
+def test_update_refuses_a_code_another_open_session_uses(portal_client: TestClient) -> None:
+    first = make_session(portal_client, code="4321")
+    second = make_session(portal_client)
+    body = {k: second[k] for k in ("module", "title", "starts_at", "ends_at", "location",
+                                   "capacity")}
+    response = portal_client.patch(f"/api/admin/trainings/{second['id']}",
+                                   json={**body, "code": first["code"]}, headers=ADMIN)
+    assert_error(response, 409, "code_in_use")
+    kept = portal_client.patch(f"/api/admin/trainings/{second['id']}", json=body, headers=ADMIN)
+    assert kept.status_code == 200 and kept.json()["code"] == second["code"]
+
+
+def test_update_refuses_a_capacity_below_the_check_ins(portal_client: TestClient) -> None:
+    session = make_session(portal_client)
+    for phone in ("13800138001", "13800138002"):
+        made = portal_client.post(f"/api/trainings/{session['id']}/attendance",
+                                  json=check_in_body(session, phone=phone))
+        assert made.status_code == 201, made.text
+    body = {k: session[k] for k in ("module", "title", "starts_at", "ends_at", "location")}
+    refused = portal_client.patch(f"/api/admin/trainings/{session['id']}",
+                                  json={**body, "capacity": 1}, headers=ADMIN)
+    error = assert_error(refused, 422, "validation_error")
+    assert "capacity" in error["fields"]
+    allowed = portal_client.patch(f"/api/admin/trainings/{session['id']}",
+                                  json={**body, "capacity": 2}, headers=ADMIN)
+    assert allowed.status_code == 200 and allowed.json()["capacity"] == 2
