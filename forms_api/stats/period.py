@@ -16,7 +16,7 @@ from forms_api import clock
 from forms_api.errors import ApiError
 from forms_api.forms.fields import half_width
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 #: Ten years at most: the monthly trend stays a readable table.
 MAX_DAYS = 3660
@@ -86,7 +86,7 @@ def _date(value: str, name: str, errors: dict[str, str]) -> dt.date | None:
 
 def _year(value: str, errors: dict[str, str]) -> int | None:
     text = half_width(value).strip()
-    if not text.isdigit() or not FIRST_YEAR <= int(text) <= LAST_YEAR:
+    if not (text.isascii() and text.isdigit()) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
         errors["year"] = f"学年应写成开始的年份，{FIRST_YEAR} 到 {LAST_YEAR} 之间（如 2025 表示 2025–2026 学年）"
         return None
     return int(text)

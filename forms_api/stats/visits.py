@@ -81,9 +81,9 @@ def experts(snap: Snapshot, visits: Visits) -> dict[str, Any]:
     names = {v["id"]: v.get("name") or "" for v in snap.volunteers}
     # Everyone approved, and anyone who made a visit in the period though no longer approved.
     ids = set(approved) | set(done) | set(confirmed)
+    ranked = sorted(ids, key=lambda i: (-done[i], -confirmed[i], names.get(i, ""), i))
     per_expert = [{"id": i, "name": names.get(i, ""), "completed": done[i], "confirmed": confirmed[i],
-                   "approved": i in approved} for i in ids]
-    per_expert.sort(key=lambda e: (-e["completed"], -e["confirmed"], e["name"], e["id"]))
+                   "approved": i in approved} for i in ranked]
     return {"approved": len(approved), "with_visits": sum(1 for i in approved if done[i]),
             "visits": sum(done.values()), "per_expert": per_expert}
 

@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
+from forms_api.errors import ApiError
+from forms_api.forms.validation import validate
 from forms_api.stats import period, targets
 from forms_api.stats.figures import compute, figures_for
+from forms_api.stats.forms import Targets
 from forms_api.stats.sources import Schools, snapshot
 from forms_api.storage import Database
 from tests.stats import known
@@ -101,7 +104,8 @@ def test_each_block_says_when_its_data_last_changed(figures: dict[str, Any]) -> 
 def test_targets_beside_the_figures(db: Database, figures: dict[str, Any]) -> None:
     assert figures["targets"]["coverage"] == {"label": "培训覆盖学校比例", "unit": "%",
                                               "target": 95.0, "actual": 50.0, "met": False}
-    targets.save(db, {"coverage": "50", "teachers": "5", "visit_coverage": ""}, "bootstrap")
+    form = validate(Targets, {"coverage": "50", "teachers": "5", "visit_coverage": ""}, json=False)
+    targets.save(db, form, "bootstrap")
     again = figures_for(db, period.school_year(2025), known.MODULE_HOURS)["targets"]
     assert again["coverage"]["met"] is True and again["teachers"]["met"] is True
     assert again["visit_coverage"] == {"label": "专家进校覆盖学校比例", "unit": "%",
@@ -109,12 +113,12 @@ def test_targets_beside_the_figures(db: Database, figures: dict[str, Any]) -> No
 
 
 def test_targets_refuse_bad_values_each_named(db: Database) -> None:
-    from forms_api.errors import ApiError
-
     with pytest.raises(ApiError) as caught:
-        targets.save(db, {"coverage": "120", "teachers": "2.5", "hours_per_teacher": "abc"}, "a")
-    assert set(caught.value.fields or {}) == {"coverage", "teachers", "hours_per_teacher"}
-    assert "培训覆盖学校比例" in (caught.value.fields or {})["coverage"]
+        validate(Targets, {"coverage": "120", "teachers": "2.5", "hours_per_teacher": "abc",
+                           "visit_coverage": "0"}, json=False)
+    fields = caught.value.fields or {}
+    assert set(fields) == {"coverage", "teachers", "hours_per_teacher", "visit_coverage"}
+    assert "培训覆盖学校比例" in fields["coverage"] and "参训教师人数" in fields["teachers"]
     assert targets.load(db)["coverage"] == 95.0  # nothing saved
 
 
