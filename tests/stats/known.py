@@ -21,7 +21,8 @@ from forms_api.trainings.records import ATTENDANCE, SESSIONS
 from forms_api.volunteers.records import VOLUNTEERS
 
 FROM, TO = "2025-09-01", "2026-08-31"
-MODULE_HOURS = {"policy": 3.0, "crisis": 6.0}
+# As the modules' front matter says (content/training/*.md), so the app computes the same.
+MODULE_HOURS = {"policy": 2.0, "confidentiality": 1.5}
 T0 = "2025-06-01T09:00:00+08:00"
 
 
@@ -46,7 +47,7 @@ SESSION_ROWS = [
     {"id": "T-1", "module": "policy", "title": "政策与机制", "starts_at": "2025-09-20T09:00:00+08:00",
      "ends_at": "2025-09-20T12:00:00+08:00", "location": "市教育局", "capacity": 300, "code": "1234",
      "created_at": "2025-09-01T08:00:00+08:00"},
-    {"id": "T-2", "module": "crisis", "title": "危机干预", "starts_at": "2025-11-08T09:00:00+08:00",
+    {"id": "T-2", "module": "confidentiality", "title": "保密及其边界", "starts_at": "2025-11-08T09:00:00+08:00",
      "ends_at": "2025-11-08T17:00:00+08:00", "location": "市教育局", "capacity": 300, "code": "5678",
      "created_at": "2025-10-01T08:00:00+08:00"},
 ]
