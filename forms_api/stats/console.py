@@ -47,7 +47,7 @@ def by_district(schools: list[dict[str, Any]]) -> list[tuple[str, list[dict[str,
 def _view(figures: dict[str, Any]) -> dict[str, Any]:
     """Everything the dashboard and the report show, beyond the figures themselves."""
     query = urlencode({"from": figures["from"], "to": figures["to"]})
-    return {"f": figures, "query": query, "chart": chart_data(figures),
+    return {"f": figures, "query": query, "charts": chart_data(figures),
             "uncovered": by_district(figures["schools"]["uncovered"]),
             "never_visited": by_district(figures["never_visited"]), "statuses": STATUSES}
 
