@@ -40,7 +40,9 @@
         detail: {
           valueAnimation: false, offsetCenter: [0, "5%"], color: TEAL_DARK, fontSize: 30,
           fontWeight: "bold",
-          formatter: function (v) { return v + "%\n{frac|" + c.covered + "/" + c.total + " 所}"; },
+          formatter: function (v) {
+            return v.toFixed(1) + "%\n{frac|" + c.covered + "/" + c.total + " 所}";
+          },
           rich: { frac: { fontSize: 15, color: TEXT, padding: [8, 0, 0, 0] } }
         },
         data: [{
@@ -86,10 +88,12 @@
 
   function trend(figures) {
     var months = figures.trend;
+    function values(key) {
+      return months.map(function (m) { return m[key]; });
+    }
     function line(name, key, color) {
-      return { name: name, type: "line", symbolSize: 6, itemStyle: { color: color },
-               lineStyle: { width: 2, color: color },
-               data: months.map(function (m) { return m[key]; }) };
+      return { name: name, type: "line", symbolSize: 7, itemStyle: { color: color },
+               lineStyle: { width: 2, color: color }, data: values(key) };
     }
     return {
       animation: false,
@@ -101,7 +105,10 @@
                axisLabel: { color: MUTED } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { color: MUTED },
                splitLine: { lineStyle: { color: LINE } } },
-      series: [line("签到人次", "checkins", TEAL), line("参训教师", "teachers", PURPLE),
+      // Check-ins as bars, so the teachers' line stays visible where the two are equal.
+      series: [{ name: "签到人次", type: "bar", barMaxWidth: 22, itemStyle: { color: "#80cbc4" },
+                 data: values("checkins") },
+               line("参训教师", "teachers", PURPLE),
                line("完成进校", "visits", ORANGE)]
     };
   }
