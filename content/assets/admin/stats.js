@@ -63,7 +63,7 @@
         show: true, position: "right", color: TEXT,
         formatter: function (p) {
           var r = rows[p.dataIndex];
-          return p.value + "%（" + r.covered + "/" + r.schools + "）";
+          return p.value.toFixed(1) + "%（" + r.covered + "/" + r.schools + "）";
         }
       }
     };
