@@ -8,7 +8,7 @@ chart), keep the tables beside them, load nothing from another origin and pass a
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,9 @@ from tests.logcheck import LOG_DIR, remember
 from tests.stats import known
 
 pytestmark = pytest.mark.e2e
+
+#: Opens a logged-in console page on the known city's server, at a device size.
+LoggedIn = Callable[[str], Page]
 
 CHARTS = ("gauge", "districts", "trend")
 TABLES = ("培训覆盖学校", "按区县", "按学段", "月度趋势")
@@ -47,7 +50,7 @@ def city(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture
-def visit_city(browse: Browse, city: PortalServer) -> Browse:
+def visit_city(browse: Browse, city: PortalServer) -> LoggedIn:
     """`browse`, pointed at the known city's server instead of the shared one."""
 
     def factory(device: str = "desktop") -> Page:
@@ -74,7 +77,7 @@ def assert_charts_drawn(page: Page) -> None:
         expect(page.locator("table caption", has_text=caption).first).to_be_attached()
 
 
-def test_dashboard_on_a_desktop(visit_city: Browse, city: PortalServer) -> None:
+def test_dashboard_on_a_desktop(visit_city: LoggedIn, city: PortalServer) -> None:
     page = visit_city("desktop")
     page.get_by_role("link", name="统计").click()
     page.get_by_label("学年（9月1日至次年8月31日）").select_option("2025")
@@ -104,7 +107,7 @@ def test_dashboard_on_a_desktop(visit_city: Browse, city: PortalServer) -> None:
     page.emulate_media(media="screen")
 
 
-def test_dashboard_on_a_phone(visit_city: Browse, city: PortalServer) -> None:
+def test_dashboard_on_a_phone(visit_city: LoggedIn, city: PortalServer) -> None:
     page = visit_city("phone")
     page.goto(city.url("/admin/stats/?year=2025"))
     assert_charts_drawn(page)

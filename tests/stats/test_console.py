@@ -156,3 +156,17 @@ def test_exports_page_offers_the_report(seeded: tuple[TestClient, str]) -> None:
     client, _ = seeded
     html = client.get("/admin/exports/").text
     assert "年度统计报告" in html and 'href="/admin/stats/report.xlsx"' in html
+
+
+def test_an_empty_portal_shows_zeros_not_errors(console: tuple[TestClient, str]) -> None:
+    client, _ = console
+    page = client.get("/admin/stats/")
+    assert page.status_code == 200, page.text
+    assert "学校名录为空" in page.text and "—" in page.text
+    assert chart_data(page.text)["coverage"] == {"covered": 0, "total": 0, "target": 95.0}
+    body = client.get("/api/admin/stats", headers=ADMIN).json()
+    assert body["schools"] == {"total": 0, "covered": 0, "coverage": None, "uncovered": [],
+                               "closed": 0, "merged": 0}
+    assert body["hours_per_teacher"] is None and body["by_district"] == []
+    workbook = client.get("/admin/stats/report.xlsx")
+    assert load_workbook(io.BytesIO(workbook.content))["按区县"].max_row == 1
