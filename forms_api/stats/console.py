@@ -52,6 +52,12 @@ def _view(figures: dict[str, Any]) -> dict[str, Any]:
             "never_visited": by_district(figures["never_visited"]), "statuses": STATUSES}
 
 
+def tile(db: Database) -> dict[str, Any]:
+    """The overview's tile: this school year's training coverage."""
+    figures = compute(snapshot(db), period.current(), {}, targets.load(db))
+    return {"schools": figures["schools"], "label": figures["label"]}
+
+
 def _dashboard(db: Database, chosen: period.Period | None, hours: dict[str, float]
                ) -> tuple[dict[str, Any] | None, list[int]]:
     snap = snapshot(db)

@@ -14,6 +14,7 @@ DOMAIN = Domain(
     api=api.routes(),
     console=console.routes(),
     menu=(("/admin/stats/", "统计"),),
+    tiles=(Card("stats/tile.html", console.tile),),
     export_cards=(Card("stats/export_card.html"),),
     audit_actions={"stats.targets": "修改统计目标"},
     openapi=openapi.PART,

@@ -12,6 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
+from forms_api import clock
+from forms_api.trainings.records import ATTENDANCE
 from tests.admin_support import login, post_form
 from tests.forms_support import ADMIN, ADMIN_TOKEN
 from tests.stats import known
@@ -170,3 +172,18 @@ def test_an_empty_portal_shows_zeros_not_errors(console: tuple[TestClient, str])
     assert body["hours_per_teacher"] is None and body["by_district"] == []
     workbook = client.get("/admin/stats/report.xlsx")
     assert load_workbook(io.BytesIO(workbook.content))["按区县"].max_row == 1
+
+
+def test_overview_tile_shows_this_years_coverage(console: tuple[TestClient, str]) -> None:
+    client, _ = console
+    html = client.get("/admin/").text
+    assert 'href="/admin/stats/"><strong>—</strong>培训覆盖学校（0/0，' in html
+
+
+def test_overview_tile_counts_this_years_check_ins(seeded: tuple[TestClient, str]) -> None:
+    client, _ = seeded
+    db = client.app.state.portal.db  # type: ignore[attr-defined]
+    with db.transaction():
+        db.table(ATTENDANCE).insert({**known.CHECKIN_ROWS[0], "id": "C-NOW",
+                                     "checked_in_at": clock.iso(clock.now())})
+    assert "<strong>25.0%</strong>培训覆盖学校（1/4，" in client.get("/admin/").text
