@@ -1,0 +1,1 @@
+"""The schools domain: the bureau's registry of schools (学校名录)."""
