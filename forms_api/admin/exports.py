@@ -20,6 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from forms_api import clock
 from forms_api.errors import ApiError
+from forms_api.forms.fields import strip_control
 from forms_api.modules import Module
 from forms_api.storage import Database
 
@@ -28,9 +29,10 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: Cell) -> Cell:
-    """A cell that no spreadsheet will evaluate."""
+    """A cell that no spreadsheet will evaluate (nor refuse: control characters are dropped)."""
     if not isinstance(value, str):
         return value
+    value = strip_control(value)
     if value.startswith(DANGEROUS) or value.lstrip(" ").startswith(DANGEROUS):
         return "'" + value
     return value
@@ -85,11 +87,14 @@ def to_xlsx(title: str, header: list[str], rows: list[list[Cell]]) -> bytes:
     sheet.title = title[:31]
     sheet.append(header)
     for row in rows:
-        sheet.append([None if c is None else c for c in row])
+        # Cleaned before openpyxl sees them: it refuses a control character with an error
+        # that quotes the cell, so a record stored before the forms refused them would break
+        # the export (and put a person's data in a traceback).
+        sheet.append([None if c is None else ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(c)))
+                      if isinstance(c, str) else c for c in row])
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if isinstance(cell.value, str):
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(cell.value)))
                 cell.data_type = "s"  # text, whatever it looks like
     for column in sheet.columns:
         letter = column[0].column_letter

@@ -22,7 +22,7 @@ from forms_api import clock
 from forms_api.admin import audit
 from forms_api.bookings.records import BOOKINGS, STAFFED
 from forms_api.errors import ApiError
-from forms_api.forms.fields import half_width
+from forms_api.forms.fields import half_width, has_control
 from forms_api.storage import Database
 
 RULES = "booking_rules"
@@ -90,6 +90,10 @@ def _day(text: str) -> dt.date:
 def parse_blackout(value: Any, errors: dict[str, str]) -> tuple[Blackout, ...]:
     """A list of {date, reason}, or text with one `YYYY-MM-DD [至 YYYY-MM-DD] 原因` per line."""
     items: list[Blackout] = []
+    if has_control(value) or (isinstance(value, list) and any(
+            isinstance(e, dict) and has_control(e.get("reason")) for e in value)):
+        errors["blackout"] = "含有看不见的控制字符（可能是从别处复制来的），请删掉后重新输入"
+        return ()
     if isinstance(value, str):
         lines = [half_width(line).strip() for line in value.splitlines() if line.strip()]
         for line in lines:

@@ -15,7 +15,16 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 Widget = Literal["text", "tel", "email", "number", "textarea", "select", "radio",
@@ -50,10 +59,41 @@ def field(
                  **constraints)
 
 
+# Control characters other than tab and line breaks: nothing a person types, and a NUL or
+# a form feed breaks spreadsheets (XLSX refuses them) and terminals.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def has_control(value: Any) -> bool:
+    """Whether a text, or any text in a list, holds a control character."""
+    if isinstance(value, str):
+        return _CONTROL.search(value) is not None
+    if isinstance(value, (list, tuple)):
+        return any(has_control(v) for v in value)
+    return False
+
+
+def strip_control(text: str) -> str:
+    """A stored text without control characters (for exports of records stored earlier)."""
+    return _CONTROL.sub("", text)
+
+
 class PortalForm(BaseModel):
-    """Base of every public form: unknown keys refused, strings trimmed, blanks absent."""
+    """Base of every form: unknown keys and control characters refused, strings trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        if has_control(value):
+            name = info.field_name or ""
+            found = cls.model_fields.get(name)
+            label = found.title if found is not None and found.title else name
+            raise PydanticCustomError(
+                "control_character", f"{label}含有看不见的控制字符（可能是从别处复制来的），"
+                                     "请删掉后重新输入")
+        return value
 
     @model_validator(mode="before")
     @classmethod

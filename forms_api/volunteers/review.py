@@ -8,6 +8,7 @@ from forms_api import clock
 from forms_api.admin import audit
 from forms_api.admin.lists import by_status
 from forms_api.errors import ApiError, found
+from forms_api.forms.fields import has_control
 from forms_api.volunteers.forms import Review
 from forms_api.volunteers.records import MOVES, VOLUNTEERS
 from forms_api.web.context import Portal
@@ -39,6 +40,9 @@ def review(p: Portal, volunteer_id: str, form: Review, admin: str) -> dict[str, 
 
 def request_info(p: Portal, volunteer_id: str, note: str, admin: str) -> dict[str, Any]:
     """Keep a pending application pending and note what the bureau asked for."""
+    if has_control(note):
+        raise ApiError(422, message="需要补充的内容含有看不见的控制字符，请删掉后重新输入。",
+                       fields={"note": "含有看不见的控制字符，请删掉后重新输入"})
     db = p.db
     with db.transaction():
         current = found(db.table(VOLUNTEERS).get_id(volunteer_id), NOT_FOUND)

@@ -14,6 +14,7 @@ import logging
 import logging.handlers
 import re
 import sys
+import traceback
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,20 @@ def _clean(value: Any) -> Any:
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record; a record's `fields` (a dict) become top-level keys."""
+
+    def formatException(self, ei: Any) -> str:
+        """Where it failed and what kind of error, never the error's message.
+
+        A message may quote the data it failed on (openpyxl's IllegalCharacterError holds the
+        cell's text, a person's name), so only the frames and the exception types are kept.
+        """
+        _, exc, tb = ei
+        parts: list[str] = []
+        while exc is not None and len(parts) < 10:
+            frames = traceback.format_tb(exc.__traceback__ if exc.__traceback__ else tb)
+            parts.append("".join(frames) + f"{type(exc).__module__}.{type(exc).__qualname__}")
+            exc = exc.__cause__ or exc.__context__
+        return "\n-- caused by --\n".join(reversed(parts))
 
     def format(self, record: logging.LogRecord) -> str:
         when = datetime.fromtimestamp(record.created, _SHANGHAI)

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from forms_api.admin.exports import neutralise
 from forms_api.bookings.calendar import fold
 from forms_api.bookings.forms import eligible_dates
+from forms_api.trainings.records import ATTENDANCE
 from tests.admin_support import ADMIN, ADMIN_TOKEN, login
 from tests.conftest import assert_error
 from tests.forms_support import approved_expert, booking_body, check_in_body, make_session, volunteer_body
@@ -169,3 +170,31 @@ def test_fold_keeps_characters_whole() -> None:
     folded = fold(line)
     parts = folded.split("\r\n ")
     assert "".join(parts) == line and all(len(p.encode()) <= 75 for p in parts)
+
+
+def test_a_control_character_is_refused_with_the_field_named(client: TestClient) -> None:
+    response = client.post("/api/volunteers", json=volunteer_body(name="张\x00明",
+                                                                 bio="简介\x0c第二页"))
+    error = assert_error(response, 422, "validation_error")
+    assert set(error["fields"]) == {"name", "bio"}
+    assert "控制字符" in error["fields"]["name"] and "姓名" in error["fields"]["name"]
+    assert client.post("/api/volunteers", json=volunteer_body(bio="第一行\n第二行\t缩进")
+                       ).status_code == 201  # line breaks and tabs are text
+
+
+def test_exports_survive_control_characters_stored_earlier(
+        client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    session = make_session(client)
+    assert client.post(f"/api/trainings/{session['id']}/attendance",
+                       json=check_in_body(session)).status_code == 201
+    db = client.app.state.portal.db  # a record stored before the forms refused them
+    record = db.table(ATTENDANCE).all()[0]
+    with db.transaction():
+        db.table(ATTENDANCE).update_id(record["id"], {"name": "王\x00芳\x1b", "school": "一中\x0b"})
+    for name in ("attendance", "hours"):
+        for extension in ("xlsx", "csv"):
+            response = client.get(f"/api/admin/export/{name}.{extension}", headers=ADMIN)
+            assert response.status_code == 200, (name, extension)
+    rows = _xlsx(client.get("/api/admin/export/attendance.xlsx", headers=ADMIN))
+    assert rows[1][3] == "王芳" and rows[1][4] == "一中"
+    assert "王" not in caplog.text

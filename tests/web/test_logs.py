@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 
 import httpx
@@ -127,3 +128,19 @@ def test_the_final_scan_finds_leaks(tmp_path: Path) -> None:
     lines, findings = logcheck.scan(tmp_path)
     assert lines == 5
     assert [f.split(":")[1] for f in findings] == ["2", "3", "4"]
+
+
+def test_a_logged_exception_keeps_its_frames_but_never_its_message() -> None:
+    phone, name = "139" + "12345678", "王" + "芳"  # as data, not in the frames' source lines
+    try:
+        try:
+            raise KeyError(phone)
+        except KeyError as inner:
+            raise ValueError(f"cannot write {name} to the sheet") from inner
+    except ValueError:
+        record = logging.LogRecord("portal.test", logging.ERROR, __file__, 1, "failed", (),
+                                   sys.exc_info())
+    line = json.loads(JsonFormatter().format(record))
+    assert "builtins.ValueError" in line["exc"] and "builtins.KeyError" in line["exc"]
+    assert "test_a_logged_exception" in line["exc"]
+    assert "王芳" not in line["exc"] and "13912345678" not in line["exc"]
