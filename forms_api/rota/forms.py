@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from forms_api.errors import ApiError
-from forms_api.forms.fields import PortalForm, field
+from forms_api.forms.fields import DateText, PortalForm, field, half_width
 from forms_api.trainings.forms import Moment
 
 HHMM = r"([01]\d|2[0-3]):[0-5]\d"
 NUMBER = r"\d[\d-]{1,18}\d"
 MAX_DAYS = 92  # one generation covers at most a quarter
+
+
+def _matches(regex: str, kind: str, message: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not re.fullmatch(regex, value):
+            raise PydanticCustomError(kind, message)
+        return value
+    return AfterValidator(check)
+
+
+ClockTime = Annotated[str, _matches(HHMM, "time", "请按 时:分 填写，例如 08:00 或 20:30")]
+PublicNumber = Annotated[str, BeforeValidator(half_width),
+                         _matches(NUMBER, "number", "请填写数字和连字符，例如 0530-1234567")]
 
 
 def refuse(name: str, message: str) -> ApiError:
@@ -41,8 +58,8 @@ def check_days(first: dt.date, last: dt.date) -> None:
 class PatternSlot(PortalForm):
     """班次模板"""
 
-    start: str = field("开始", pattern=HHMM, max_length=5, help="HH:MM，北京时间")
-    end: str = field("结束", pattern=HHMM, max_length=5,
+    start: ClockTime = field("开始", pattern=HHMM, max_length=5, help="HH:MM，北京时间")
+    end: ClockTime = field("结束", pattern=HHMM, max_length=5,
                      help="HH:MM；不晚于开始时间的，结束在第二天（夜班）")
     min_seats: int = field("最少人数", 2, ge=1, le=20)
     max_seats: int | None = field("最多人数", None, ge=1, le=20, help="不填即等于最少人数")
@@ -54,7 +71,7 @@ class Hotline(PortalForm):
     """新建热线"""
 
     name: str = field("热线名称", min_length=2, max_length=40, placeholder="例如 市学生心理援助热线")
-    number: str = field("对外号码", pattern=NUMBER, max_length=20,
+    number: PublicNumber = field("对外号码", pattern=NUMBER, max_length=20,
                         help="数字和连字符，例如 0530-1234567")
     hours: str | None = field("服务时间", None, max_length=40, placeholder="例如 24小时")
     training_module: str = field("上岗培训课程", max_length=60,
@@ -65,8 +82,8 @@ class Hotline(PortalForm):
 class Generate(PortalForm):
     """按模板生成班次"""
 
-    from_: dt.date = field("开始日期", alias="from")
-    to: dt.date = field("结束日期")
+    from_: DateText = field("开始日期", alias="from")
+    to: DateText = field("结束日期")
 
 
 
