@@ -43,10 +43,8 @@ def parse_pattern(text: str) -> list[dict[str, Any]]:
             continue
         start, _, end = parts[0].partition("-")
         slot: dict[str, Any] = {"start": start, "end": end}
-        if len(parts) > 1:
-            slot["min_seats"] = parts[1]
-        if len(parts) > 2:
-            slot["max_seats"] = parts[2]
+        for key, part in zip(("min_seats", "max_seats"), parts[1:3], strict=False):
+            slot[key] = int(part) if part.isdigit() and len(part) < 4 else part
         if len(parts) > 3:
             slot["supervisor"] = " ".join(parts[3:])
         out.append(slot)

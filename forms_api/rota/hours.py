@@ -13,7 +13,7 @@ from typing import Any
 from forms_api import clock
 from forms_api.admin import audit
 from forms_api.errors import found
-from forms_api.rota.forms import Served
+from forms_api.rota.forms import Served, check_span
 from forms_api.rota.lines import NO_SHIFT
 from forms_api.rota.records import SHIFTS, hotlines, hours_of, span
 from forms_api.rota.rules import refusal
@@ -55,6 +55,7 @@ def served(db: Database, volunteer_id: str, now: dt.datetime | None = None
 
 def correct(p: Portal, shift_id: str, form: Served, admin: str) -> dict[str, Any]:
     """Set the times a volunteer actually served; the reason stays on the shift."""
+    check_span(form.starts_at, form.ends_at)
     db = p.db
     with db.transaction():
         shift = found(db.table(SHIFTS).get_id(shift_id), NO_SHIFT)
