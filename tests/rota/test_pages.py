@@ -73,7 +73,7 @@ def test_the_volunteer_feed_is_minted_shown_once_and_revoked(portal_client: Test
     assert portal_client.get(path).status_code == 200
 
 
-def test_the_coordinator_week_lists_gaps_first_and_exports(console) -> None:  # type: ignore[no-untyped-def]
+def test_the_coordinator_week_lists_gaps_first_and_exports(console: tuple[TestClient, str]) -> None:
     client, csrf = console
     line = make_hotline(client)
     monday = week_start(clock.today())
@@ -111,7 +111,7 @@ def test_the_coordinator_week_lists_gaps_first_and_exports(console) -> None:  # 
     assert "王刚" in ics.text and "13900139420" not in ics.text
 
 
-def test_a_new_line_from_the_console(console) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_line_from_the_console(console: tuple[TestClient, str]) -> None:
     client, csrf = console
     form = client.get("/admin/rota/lines/new")
     assert form.status_code == 200 and "20:00-24:00" in form.text

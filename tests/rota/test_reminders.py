@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from starlette.testclient import TestClient
+
+from forms_api.app import DOMAINS
 from forms_api.rota import reminders
 from tests.forms_support import ADMIN
 from tests.rota.support import add_shift, at, make_hotline, outbox, portal_of, volunteer
 
 
-def test_a_day_and_an_hour_before_each_once(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_day_and_an_hour_before_each_once(make_client: Callable[..., TestClient]) -> None:
     client = make_client(admin_token="test-admin-token", rate_limit=0,
                          bureau_email="rota@example.edu.cn")
     line = make_hotline(client)
@@ -34,7 +38,7 @@ def test_a_day_and_an_hour_before_each_once(make_client) -> None:  # type: ignor
     assert sent[0]["status"] == "waiting"
 
 
-def test_a_gap_72_hours_ahead_tells_the_coordinator_once(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_gap_72_hours_ahead_tells_the_coordinator_once(make_client: Callable[..., TestClient]) -> None:
     client = make_client(admin_token="test-admin-token", rate_limit=0,
                          bureau_email="rota@example.edu.cn")
     line = make_hotline(client)
@@ -57,8 +61,6 @@ def test_a_gap_72_hours_ahead_tells_the_coordinator_once(make_client) -> None:  
 
 
 def test_the_reminder_job_is_declared_by_the_domain() -> None:
-    from forms_api.app import DOMAINS
-
     rota = next(d for d in DOMAINS if d.name == "rota")
     assert rota.jobs == (reminders.job,)
     names = [d.name for d in DOMAINS]

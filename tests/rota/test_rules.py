@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 
 from starlette.testclient import TestClient
 
@@ -67,7 +68,7 @@ def test_overlap_and_rest_between_shifts(portal_client: TestClient) -> None:
     assert take(portal_client, rested["id"], vid).status_code == 200
 
 
-def test_rest_is_a_setting(make_client: TestClient) -> None:
+def test_rest_is_a_setting(make_client: Callable[..., TestClient]) -> None:
     client = make_client(admin_token="test-admin-token", rate_limit=0, rota_rest_hours=2)
     line = make_hotline(client)
     day = _monday(2)
