@@ -125,3 +125,10 @@ def test_a_new_line_from_the_console(console: tuple[TestClient, str]) -> None:
     lines = client.get("/api/admin/hotlines", headers=ADMIN).json()["items"]
     assert lines[0]["pattern"][1] == {"start": "20:00", "end": "08:00", "min_seats": 2,
                                       "max_seats": 2, "supervisor": "李老师"}
+
+
+def test_the_volunteer_review_page_shows_the_roles(console: tuple[TestClient, str]) -> None:
+    client, _csrf = console
+    vid = volunteer(client, "13900139430", trained=False)
+    page = client.get(f"/admin/volunteers/{vid}/")
+    assert page.status_code == 200 and "专家进校园、热线值班" in page.text
