@@ -132,32 +132,28 @@ async def decide_swap(request: Request) -> JSONResponse:
 
 
 async def staff_feed(request: Request) -> JSONResponse:
+    """Mint (POST) or revoke (DELETE) a volunteer's calendar feed; audited with the change."""
     admin = require_admin(request)
     p = portal(request)
     volunteer_id = request.path_params["id"]
+    revoking = request.method == "DELETE"
 
     def act() -> str | None:
         with p.db.transaction():
             if p.db.table(VOLUNTEERS).get_id(volunteer_id) is None:
                 return None
-            if request.method == "DELETE":
+            token = "" if revoking else calendar.mint(p.db, volunteer_id)
+            if revoking:
                 calendar.revoke(p.db, volunteer_id)
-                return ""
-            return calendar.mint(p.db, volunteer_id)
+            audit.record(p.db, admin, "rota.feed_revoke" if revoking else "rota.feed_mint",
+                         f"{VOLUNTEERS}/{volunteer_id}")
+            return token
 
     token = found(await blocking(act), seats.NO_VOLUNTEER)
-    audit_target = f"{VOLUNTEERS}/{volunteer_id}"
-    await blocking(_audit, p, admin, "rota.feed_revoke" if not token else "rota.feed_mint",
-                   audit_target)
-    if not token:
+    if revoking:
         return JSONResponse({"revoked": True})
     base = p.settings.site_url or str(request.base_url).rstrip("/")
     return JSONResponse({"url": f"{base}/api/rota/feed/{token}.ics"})
-
-
-def _audit(p: Any, admin: str, action: str, target: str) -> None:
-    with p.db.transaction():
-        audit.record(p.db, admin, action, target)
 
 
 async def coordinator_calendar(request: Request) -> Response:

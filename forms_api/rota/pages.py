@@ -40,7 +40,8 @@ async def _page(request: Request, volunteer_id: str | None, *, message: str | No
     p = portal(request)
     if volunteer_id is None:
         block = note("请先通过教育局发给您的个人链接打开“我的页面”，再来管理值班。", "warn")
-        return HTMLResponse(p.pages.fill(PAGE, slots={"shifts": block}), 401, headers=NO_STORE)
+        # A page for people, not a refusal: it says how to sign in (no 401 for a browser).
+        return HTMLResponse(p.pages.fill(PAGE, slots={"shifts": block}), headers=NO_STORE)
     page = await blocking(views.for_volunteer, p.db, p.settings, volunteer_id, clock.now())
     has_feed = await blocking(calendar.has_feed, p.db, volunteer_id)
     block = region(p, "rota/site/shifts.html", **page, message=message, problem=problem,

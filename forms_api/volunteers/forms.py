@@ -78,7 +78,7 @@ class Volunteer(PortalForm):
                               placeholder="例如 副主任医师、心理教研员")
     roles: Annotated[list[RoleCode], Unique] = field(
         "参加的志愿服务", ["visits"], widget="checkboxes", choices=ROLES, min_length=1,
-        max_length=2, help="可多选。" + HOTLINE_RULE)
+        max_length=2, form_required=True, help="可多选，至少选一项。" + HOTLINE_RULE)
     qualifications: Annotated[list[QualificationCode], Unique] = field(
         "专业资质", widget="checkboxes", choices=QUALIFICATIONS, min_length=1, max_length=6,
         help="可多选，至少选一项；报名需要“其他”以外的资质。")

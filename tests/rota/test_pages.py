@@ -21,7 +21,8 @@ def test_the_volunteer_page_takes_leaves_and_shows_the_rule(portal_client: TestC
     shift = add_shift(portal_client, line["id"], at(5, 8))
     vid = volunteer(portal_client, "13900139400", name="李红")
     anonymous = portal_client.get("/me/shifts/")
-    assert anonymous.status_code == 401 and "个人链接" in anonymous.text
+    assert anonymous.status_code == 200 and "个人链接" in anonymous.text
+    assert "可认领的班次" not in anonymous.text
     me = cookie(portal_client, vid)
     page = portal_client.get("/me/shifts/", headers=me)
     assert page.status_code == 200 and "可认领的班次" in page.text
@@ -71,6 +72,10 @@ def test_the_volunteer_feed_is_minted_shown_once_and_revoked(portal_client: Test
     assert staff.json()["url"].startswith("http://testserver/api/rota/feed/")
     path = staff.json()["url"].removeprefix("http://testserver")
     assert portal_client.get(path).status_code == 200
+    gone = portal_client.delete(f"/api/admin/rota/volunteers/{vid}/feed", headers=ADMIN)
+    assert gone.json() == {"revoked": True} and portal_client.get(path).status_code == 404
+    actions = [e["action"] for e in portal_of(portal_client).db.table("audit_log").all()]
+    assert actions.count("rota.feed_mint") == 1 and actions.count("rota.feed_revoke") == 1
 
 
 def test_the_coordinator_week_lists_gaps_first_and_exports(console: tuple[TestClient, str]) -> None:
