@@ -48,6 +48,20 @@ def _database_url(value: str) -> str:
     return value
 
 
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("1", "0", "true", "false", "on", "off", "yes", "no"):
+        raise ValueError("must be on or off (1/0, true/false)")
+    return lowered in ("1", "true", "on", "yes")
+
+
+def _hotline_number(value: str) -> str:
+    number = value.strip()
+    if not 3 <= len(number) <= 20 or not number.replace("-", "").isdigit():
+        raise ValueError("must be digits and hyphens, e.g. 0530-1234567")
+    return number
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -222,6 +236,57 @@ class Settings:
         metadata={"env": "PORTAL_LATE_CHECKIN_HOURS", "parse": _nonnegative_int,
                   "doc": "Hours after a session's end during which a check-in made offline "
                          "inside the window is still accepted (marked late)."},
+    )
+    rota_rest_hours: int = field(
+        default=11,
+        metadata={"env": "PORTAL_ROTA_REST_HOURS", "parse": _nonnegative_int,
+                  "doc": "Least hours of rest a hotline volunteer has between two shifts."},
+    )
+    rota_weekly_cap_hours: int = field(
+        default=12,
+        metadata={"env": "PORTAL_ROTA_WEEKLY_CAP_HOURS", "parse": _positive_int,
+                  "doc": "Most hotline hours one volunteer may hold in a week (Monday to "
+                         "Sunday, by each shift's start)."},
+    )
+    rota_horizon_days: int = field(
+        default=28,
+        metadata={"env": "PORTAL_ROTA_HORIZON_DAYS", "parse": _positive_int,
+                  "doc": "How many days ahead a volunteer may take a hotline shift (the "
+                         "coordinator may assign further ahead)."},
+    )
+    rota_cutoff_hours: int = field(
+        default=48,
+        metadata={"env": "PORTAL_ROTA_CUTOFF_HOURS", "parse": _nonnegative_int,
+                  "doc": "Until this many hours before a shift a volunteer may leave it "
+                         "freely; later only a swap."},
+    )
+    rota_swap_approval: bool = field(
+        default=True,
+        metadata={"env": "PORTAL_ROTA_SWAP_APPROVAL", "parse": _flag,
+                  "doc": "Whether the coordinator approves a swap another volunteer has "
+                         "accepted (`off`: the swap takes effect on acceptance)."},
+    )
+    rota_no_show_limit: int = field(
+        default=2,
+        metadata={"env": "PORTAL_ROTA_NO_SHOW_LIMIT", "parse": _positive_int,
+                  "doc": "No-shows after which a volunteer cannot take new shifts until the "
+                         "coordinator lifts the block."},
+    )
+    hotline_name: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_HOTLINE_NAME", "parse": str,
+                  "doc": "The city's own student hotline, shown beside 12356 in the help box "
+                         "(with the number and hours below; all three needed)."},
+    )
+    hotline_number: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_HOTLINE_NUMBER", "parse": _hotline_number,
+                  "doc": "Its public number (digits and hyphens, e.g. `0530-1234567`)."},
+    )
+    hotline_hours: str | None = field(
+        default=None,
+        metadata={"env": "PORTAL_HOTLINE_HOURS", "parse": str,
+                  "doc": "Its service hours as the public reads them, e.g. `24小时`."},
     )
 
     @classmethod

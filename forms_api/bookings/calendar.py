@@ -18,37 +18,14 @@ from forms_api.storage import Database
 from forms_api.trainings.records import SESSIONS
 from forms_api.volunteers.forms import EXPERTISE
 from forms_api.volunteers.records import VOLUNTEERS
+from forms_api.web.ics import escape_text, fold
+from forms_api.web.ics import utc as _utc
 
 SLOT_HOURS: dict[str, tuple[dt.time, dt.time]] = {
     "morning": (dt.time(9, 0), dt.time(11, 30)),
     "afternoon": (dt.time(14, 0), dt.time(16, 30)),
 }
 PRODID = "-//xinyu-portal//admin calendar//ZH"
-
-
-def escape_text(value: str) -> str:
-    """TEXT value escaping: backslash, semicolon, comma, newline."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
-
-
-def fold(line: str) -> str:
-    """Fold a content line at 75 octets without splitting a UTF-8 character."""
-    out: list[str] = []
-    current = b""
-    for char in line:
-        encoded = char.encode("utf-8")
-        limit = 75 if not out else 74  # continuation lines start with a space
-        if len(current) + len(encoded) > limit:
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
-
-
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def visit_span(day: str, slot: str) -> tuple[dt.datetime, dt.datetime]:

@@ -14,7 +14,7 @@ from forms_api.errors import ApiError, found
 from forms_api.forms.validation import validate
 from forms_api.storage import Database
 from forms_api.volunteers import review
-from forms_api.volunteers.forms import EXPERTISE, QUALIFICATIONS, Review
+from forms_api.volunteers.forms import EXPERTISE, QUALIFICATIONS, ROLES, Review
 from forms_api.volunteers.records import MOVES, STATUSES, VOLUNTEERS
 from forms_api.web.context import blocking
 
@@ -27,7 +27,8 @@ def days_since(text: str) -> int:
 
 def labels() -> dict[str, Any]:
     """The label tables the volunteers' templates show codes with."""
-    return {"qualifications": QUALIFICATIONS, "expertise": EXPERTISE, "statuses": STATUSES}
+    return {"qualifications": QUALIFICATIONS, "expertise": EXPERTISE, "statuses": STATUSES,
+            "roles": ROLES}
 
 
 def counts(db: Database) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """专家志愿者报名: the sign-up form of an expert volunteer (table `volunteers`).
 
 Record: {id, status (pending|approved|rejected), name, phone, email, organization, title,
+roles (`visits` | `hotline`; absent in older records: visits only),
 qualifications, years_experience, expertise, districts, availability, bio, public_profile,
 consent, notice_version, note, created_at, updated_at, submission}.
 """
@@ -48,6 +49,13 @@ QUALIFICATIONS: dict[str, str] = {
 }
 check_choices(QualificationCode, QUALIFICATIONS)
 
+RoleCode = Literal["visits", "hotline"]
+ROLES: dict[str, str] = {"visits": "专家进校园", "hotline": "热线值班"}
+check_choices(RoleCode, ROLES)
+#: Who may take hotline shifts; shown on this form and on the volunteer's own page.
+HOTLINE_RULE = ("选择“热线值班”的志愿者，审核通过并参加热线接听培训签到后，"
+                "即可在“我的值班”页面认领热线班次。")
+
 MIN_YEARS = 3
 CRITERIA = (
     "持有至少一项心理健康相关专业资质（“其他”不计）",
@@ -68,6 +76,9 @@ class Volunteer(PortalForm):
                               autocomplete="organization")
     title: str | None = field("职称/职务", None, max_length=30,
                               placeholder="例如 副主任医师、心理教研员")
+    roles: Annotated[list[RoleCode], Unique] = field(
+        "参加的志愿服务", ["visits"], widget="checkboxes", choices=ROLES, min_length=1,
+        max_length=2, form_required=True, help="可多选，至少选一项。" + HOTLINE_RULE)
     qualifications: Annotated[list[QualificationCode], Unique] = field(
         "专业资质", widget="checkboxes", choices=QUALIFICATIONS, min_length=1, max_length=6,
         help="可多选，至少选一项；报名需要“其他”以外的资质。")

@@ -1,0 +1,1 @@
+"""The hotline rota domain: lines, shifts, who may take them, swaps, reminders, hours."""
