@@ -28,6 +28,7 @@ from forms_api.admin import console
 from forms_api.admin.registry import Registry
 from forms_api.admin.state import AdminState
 from forms_api.admin.web import TEMPLATES as ADMIN_TEMPLATES
+from forms_api.admin.web import SlashRedirect
 from forms_api.bookings.domain import DOMAIN as BOOKINGS
 from forms_api.domain import Domain
 from forms_api.errors import EXCEPTION_HANDLERS, ApiError, api_error_handler
@@ -149,14 +150,15 @@ def create_app(settings: Settings) -> Starlette:
     api.state.admin = admin_state
     api.state.openapi = api_document()
 
+    routes: list[BaseRoute] = [
+        Mount("/api", app=api),
+        *(route for d in DOMAINS for route in d.pages),
+        *console.routes(),
+        *(route for d in DOMAINS for route in d.console),
+    ]
+    routes += [SlashRedirect(tuple(routes)), Mount("/", app=StaticFiles(directory=site_dir, html=True))]
     app = Starlette(
-        routes=[
-            Mount("/api", app=api),
-            *(route for d in DOMAINS for route in d.pages),
-            *console.routes(),
-            *(route for d in DOMAINS for route in d.console),
-            Mount("/", app=StaticFiles(directory=site_dir, html=True)),
-        ],
+        routes=routes,
         middleware=[
             Middleware(AccessLogMiddleware),
             Middleware(SecurityHeadersMiddleware,

@@ -8,13 +8,15 @@ CSRF token. Templates autoescape everything; no page has inline script or event 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
 
 from forms_api.admin.sessions import COOKIE, Session, csrf_ok
 from forms_api.admin.state import admin_state
@@ -110,3 +112,34 @@ def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 def errors_of(exc: ApiError) -> dict[str, str]:
     return dict(exc.fields or {})
 
+
+
+class SlashRedirect(BaseRoute):
+    """`/admin/trainings` → `/admin/trainings/`: a console path typed without its slash.
+
+    It matches only when the path with a slash is a console page, so every other path still
+    reaches the site's own 404 page.
+    """
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self._routes = routes  # the app's routes before this one (not the site's catch-all)
+
+    def _target(self, scope: Scope) -> str | None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/admin/") or path.endswith("/"):
+            return None
+        candidate = {**scope, "path": path + "/"}
+        for route in self._routes:
+            if route.matches(candidate)[0] is Match.FULL:
+                return path + "/"
+        return None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL, {}) if self._target(scope) else (Match.NONE, {})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        target = self._target(scope) or "/admin/"
+        query = scope.get("query_string", b"").decode("latin-1")
+        response = RedirectResponse(target + (f"?{query}" if query else ""), status_code=308,
+                                    headers=NO_STORE)
+        await response(scope, receive, send)

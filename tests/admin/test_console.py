@@ -180,3 +180,12 @@ def test_limits_page(console: tuple[TestClient, str]) -> None:
     assert rules["per_school_per_term"] == 2 and rules["per_expert_per_month"] is None
     assert [b["reason"] for b in rules["blackout"]] == ["期末考试", "期末考试"]
     assert "2027-01-12 期末考试" in client.get("/admin/limits/").text
+
+
+def test_a_console_path_without_its_slash_is_redirected(client: TestClient) -> None:
+    for path in ("/admin/trainings", "/admin/hours", "/admin/exports", "/admin/rota"):
+        response = client.get(path + "?status=all", follow_redirects=False)
+        assert response.status_code == 308, path
+        assert response.headers["location"] == path + "/?status=all"
+    assert client.get("/admin/no-such-page", follow_redirects=False).status_code == 404
+    assert client.get("/admin/trainings/", follow_redirects=False).status_code in (200, 303)
