@@ -13,6 +13,7 @@ from urllib.parse import quote
 import orjson
 from starlette.responses import Response
 
+from forms_api import clock
 from forms_api.admin import audit, exports
 from forms_api.admin.privacy import PersonalData, lookup
 from forms_api.errors import ApiError
@@ -56,17 +57,30 @@ async def export_file(p: Portal, known: Mapping[str, exports.Export], name: str,
 
 def personal_data(p: Portal, collections: Sequence[PersonalData], phone: str, actor: str
                   ) -> dict[str, Any]:
-    """Everything held about `phone`, as one JSON document (the PIPL access right)."""
+    """Everything held about `phone`, as one JSON document a person can read (PIPL access).
+
+    Chinese field names and labels, as the exports show them; internal ids and codes only
+    where a collection has no export shape.
+    """
     found = lookup(p.db, collections, phone, actor, action="privacy.export")
     names = "、".join(c.label for c in collections)
-    return {"phone": phone, "collections": found,
-            "note": f"心育驿站保存的与该手机号有关的全部记录（{names}）。"}
+    records: dict[str, list[dict[str, Any]]] = {}
+    for c in collections:
+        rows = found.get(c.table, [])
+        if c.rows is None:
+            records[c.label] = rows
+            continue
+        header, shown = c.rows(p.db, p.modules, rows)
+        records[c.label] = [dict(zip(header, row, strict=True)) for row in shown]
+    return {"说明": f"{p.settings.bureau_name}心育驿站保存的与该手机号有关的全部记录（{names}）。",
+            "手机号": phone, "导出时间": clock.now().strftime("%Y-%m-%d %H:%M"),
+            "记录": records}
 
 
 async def personal_data_file(p: Portal, collections: Sequence[PersonalData], phone: str,
                              actor: str) -> Response:
     data = await blocking(personal_data, p, collections, phone, actor)
     body = orjson.dumps(data, option=orjson.OPT_INDENT_2)
-    return attachment(body, "personal-data", "json")
+    return attachment(body, f"个人信息-{clock.now().strftime('%Y%m%d')}", "json")
 
 

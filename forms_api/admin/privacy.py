@@ -11,7 +11,7 @@ the shell's own collection, kept `retention_audit_days`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from forms_api import clock
 from forms_api.admin import audit
 from forms_api.errors import ApiError
 from forms_api.forms.fields import normalize_phone
+from forms_api.modules import Module
 from forms_api.settings import Settings
 from forms_api.storage import Database
 
@@ -38,6 +39,9 @@ class PersonalData:
     purgeable: Callable[[dict[str, Any]], bool]
     #: When the record last changed, as stored.
     changed_at: Callable[[dict[str, Any]], Any]
+    #: The records as their export shows them: Chinese headers, labels for codes.
+    rows: Callable[[Database, Mapping[str, Module], list[dict[str, Any]]],
+                   tuple[list[str], list[list[Any]]]] | None = None
     phone_field: str = "phone"
 
 

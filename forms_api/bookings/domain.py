@@ -16,6 +16,7 @@ REQUESTS = PersonalData(
     "已完成、已取消或未能安排的预约，自最后一次变更起",
     retention_days=lambda s: s.retention_bookings_days,
     purgeable=lambda r: r.get("status") in FINISHED,
+    rows=exports.request_rows,
     changed_at=lambda r: r.get("updated_at") or r.get("created_at"))
 
 DOMAIN = Domain(

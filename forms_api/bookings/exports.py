@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from forms_api.admin.exports import Cell, Export, Rows, show_time
 from forms_api.admin.lists import by_status
@@ -15,7 +16,11 @@ from forms_api.volunteers.records import VOLUNTEERS
 
 
 def booking_rows(db: Database, modules: Mapping[str, Module], filters: dict[str, str]) -> Rows:
-    found = by_status(db.table(BOOKINGS), filters.get("status"))
+    return request_rows(db, modules, by_status(db.table(BOOKINGS), filters.get("status")))
+
+
+def request_rows(db: Database, modules: Mapping[str, Module], found: list[dict[str, Any]]) -> Rows:
+    """These bookings as the export shows them (also the personal-data export's)."""
     experts = {v["id"]: v for v in db.table(VOLUNTEERS).all()}
     header = ["预约编号", "状态", "学校", "区县", "学段", "联系人", "联系电话", "电子邮箱",
               "希望日期", "时段", "主题", "主题说明", "对象", "人数", "确认日期", "专家",

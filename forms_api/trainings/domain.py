@@ -14,6 +14,7 @@ from forms_api.trainings.records import ATTENDANCE
 CHECK_INS = PersonalData(
     ATTENDANCE, "培训签到", "trainings/privacy_row.html", "培训签到记录，自签到起",
     retention_days=lambda s: s.retention_attendance_days, purgeable=lambda r: True,
+    rows=exports.check_in_rows,
     changed_at=lambda r: r.get("checked_in_at"))
 
 DOMAIN = Domain(

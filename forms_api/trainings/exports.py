@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from forms_api.admin.exports import Cell, Export, Rows, show_time
 from forms_api.modules import Module
@@ -17,11 +18,16 @@ def _title(modules: Mapping[str, Module], slug: str) -> str:
 
 
 def attendance_rows(db: Database, modules: Mapping[str, Module], filters: dict[str, str]) -> Rows:
-    sessions = {s["id"]: s for s in db.table(SESSIONS).all()}
     session_id = filters.get("session")
     table = db.table(ATTENDANCE)
     found = table.find(session_id=session_id) if session_id else table.all()
-    found.sort(key=lambda r: (r["checked_in_at"], r["id"]))
+    return check_in_rows(db, modules, found)
+
+
+def check_in_rows(db: Database, modules: Mapping[str, Module], found: list[dict[str, Any]]) -> Rows:
+    """These check-ins as the export shows them (also the personal-data export's)."""
+    sessions = {s["id"]: s for s in db.table(SESSIONS).all()}
+    found = sorted(found, key=lambda r: (r["checked_in_at"], r["id"]))
     header = ["培训场次", "课程", "开始时间", "姓名", "学校", "手机号", "区县", "任教学科", "签到时间"]
     rows: list[list[Cell]] = []
     for r in found:

@@ -16,6 +16,7 @@ APPLICATIONS = PersonalData(
     "未通过审核的志愿者报名，自最后一次变更起",
     retention_days=lambda s: s.retention_volunteers_days,
     purgeable=lambda r: r.get("status") != "approved",
+    rows=exports.application_rows,
     changed_at=lambda r: r.get("updated_at") or r.get("created_at"))
 
 DOMAIN = Domain(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from forms_api.admin.exports import Cell, Export, Rows, show_time, yes
 from forms_api.admin.lists import by_status
@@ -14,7 +15,12 @@ from forms_api.volunteers.records import STATUSES, VOLUNTEERS
 
 
 def volunteer_rows(db: Database, modules: Mapping[str, Module], filters: dict[str, str]) -> Rows:
-    found = by_status(db.table(VOLUNTEERS), filters.get("status"))
+    return application_rows(db, modules, by_status(db.table(VOLUNTEERS), filters.get("status")))
+
+
+def application_rows(db: Database, modules: Mapping[str, Module], found: list[dict[str, Any]]
+                     ) -> Rows:
+    """These applications as the export shows them (also the personal-data export's)."""
     header = ["状态", "姓名", "手机号", "电子邮箱", "工作单位", "职称/职务", "专业资质", "从业年限",
               "擅长领域", "可服务区县", "可服务时间", "个人简介", "公开资料", "报名时间", "审核备注"]
     rows: list[list[Cell]] = [[

@@ -52,8 +52,15 @@ def test_everything_about_one_phone_is_found_exported_and_deleted(client: TestCl
     exported = client.post("/api/admin/privacy/export", json={"phone": PHONE}, headers=ADMIN)
     assert exported.status_code == 200
     assert "attachment" in exported.headers["content-disposition"]
+    assert "filename*=UTF-8''%E4%B8%AA%E4%BA%BA%E4%BF%A1%E6%81%AF-" in exported.headers[
+        "content-disposition"]  # 个人信息-YYYYMMDD.json
     document = orjson.loads(exported.content)
-    assert document["collections"]["volunteers"][0]["phone"] == PHONE
+    assert set(document) == {"说明", "手机号", "导出时间", "记录"}
+    assert set(document["记录"]) == {"培训签到", "专家志愿者报名", "进校预约"}
+    application = document["记录"]["专家志愿者报名"][0]
+    assert application["手机号"] == PHONE and application["状态"] in ("待审核", "已通过")
+    assert "status" not in application and "id" not in application
+    assert document["记录"]["培训签到"][0]["课程"] != "policy"  # the module's title, not its slug
     assert PHONE.encode() in _data_files(client)
     deleted = client.post("/api/admin/privacy/delete", json={"phone": PHONE}, headers=ADMIN)
     assert deleted.json() == {"deleted": {"volunteers": 1, "bookings": 1, "attendance": 1}}
