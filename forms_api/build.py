@@ -16,7 +16,8 @@ OFFLINE_ZIP_IN_SITE = Path("downloads/xinyu-offline.zip")
 OFFLINE_ROOT = "心育驿站-离线版"
 
 
-def build_site(site_dir: Path, *, offline: bool = False, config_file: Path = CONFIG_FILE) -> Path:
+def build_site(site_dir: Path, *, offline: bool = False, config_file: Path = CONFIG_FILE,
+               site_url: str | None = None) -> Path:
     """Build the site strictly into `site_dir`; any warning fails the build."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
@@ -29,16 +30,19 @@ def build_site(site_dir: Path, *, offline: bool = False, config_file: Path = CON
         # The offline plugin reads `enabled` when its events run, so this is enough to
         # switch to file:// links, the inlined search index and the vendored worker shim.
         config.plugins["material/offline"].config.enabled = offline
+        config.extra["portal_site_url"] = site_url or ""  # read by hooks/forms.py
         build(config)
     return site_dir
 
 
-def build_offline_zip(zip_path: Path, *, config_file: Path = CONFIG_FILE) -> Path:
+def build_offline_zip(zip_path: Path, *, config_file: Path = CONFIG_FILE,
+                      site_url: str | None = None) -> Path:
     """Build the offline edition and pack it as one zip that opens from file://."""
     zip_path = Path(zip_path).resolve()
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="portal-offline-") as tmp:
-        site = build_site(Path(tmp) / "site", offline=True, config_file=config_file)
+        site = build_site(Path(tmp) / "site", offline=True, config_file=config_file,
+                          site_url=site_url)
         partial = zip_path.with_suffix(".zip.part")
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(site.rglob("*")):
@@ -48,8 +52,9 @@ def build_offline_zip(zip_path: Path, *, config_file: Path = CONFIG_FILE) -> Pat
     return zip_path
 
 
-def build_all(site_dir: Path, *, config_file: Path = CONFIG_FILE) -> Path:
+def build_all(site_dir: Path, *, config_file: Path = CONFIG_FILE,
+              site_url: str | None = None) -> Path:
     """The served site, with the offline edition inside it for download."""
-    site_dir = build_site(site_dir, config_file=config_file)
-    build_offline_zip(site_dir / OFFLINE_ZIP_IN_SITE, config_file=config_file)
+    site_dir = build_site(site_dir, config_file=config_file, site_url=site_url)
+    build_offline_zip(site_dir / OFFLINE_ZIP_IN_SITE, config_file=config_file, site_url=site_url)
     return site_dir

@@ -56,12 +56,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from mkdocs.exceptions import MkDocsException  # only `build` needs MkDocs
 
+    site_url = Settings.from_env().site_url
     try:
         if args.offline:
-            target = build_offline_zip(Path(args.output))
+            target = build_offline_zip(Path(args.output), site_url=site_url)
             print(f"Built the offline edition: {target}")
         else:
-            target = build_all(Path(args.site_dir))
+            target = build_all(Path(args.site_dir), site_url=site_url)
             print(f"Built the site into {target} (offline edition included for download)")
     except MkDocsException as exc:
         print(f"Build failed: {exc}", file=sys.stderr)

@@ -16,10 +16,14 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from forms_api.app import FORMS, SLOTS
-from forms_api.forms.render import MARKER, region, render_form
+from forms_api.forms.render import MARKER, region, render_form, with_address
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # The portal's public address (`PORTAL_SITE_URL`, passed by `portal build`), named in the
+    # notes the offline copy shows where a page needs the server.
+    site_url = config.extra.get("portal_site_url") or None
+
     def fill(match: re.Match[str]) -> str:
         kind, name = match["kind"], match["name"]
         if kind == "form":
@@ -30,10 +34,11 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
             if notice is None:
                 raise PluginError("forms: every form links the privacy notice, privacy.md")
             privacy = notice.url_relative_to(page.file)
-            return region("form", name, render_form(FORMS[name], privacy=privacy))
+            return region("form", name, render_form(FORMS[name], privacy=privacy,
+                                                   site_url=site_url))
         if name not in SLOTS:
             raise PluginError(f"forms: {page.file.src_uri} asks for unknown slot {name!r}; "
                               f"known: {', '.join(SLOTS)}")
-        return region("slot", name, SLOTS[name])
+        return region("slot", name, with_address(SLOTS[name], site_url))
 
     return MARKER.sub(fill, html)

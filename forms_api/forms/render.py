@@ -16,6 +16,11 @@ from forms_api.forms import HONEYPOT, TOKEN, Choices, FormSpec
 from forms_api.forms.validation import properties
 
 OFFLINE_NOTE = ("本表单需要在线提交：当前打开的是离线副本，请连上网络后在本站网址上填写。")
+
+
+def with_address(text: str, site_url: str | None) -> str:
+    """An offline note that names the site's address when it is known (`PORTAL_SITE_URL`)."""
+    return text.replace("本站网址上", f"本站网址（{site_url}）上") if site_url else text
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 TALLY = re.compile(r"有 \d+ 处需要修改")  # the validation message, which lists every field
 
@@ -197,6 +202,7 @@ def render_form(
     token: str = "",
     choices: Mapping[str, Choices] | None = None,
     online: bool = False,
+    site_url: str | None = None,
     links: bool = True,
 ) -> str:
     """The `<form>` of `spec`; `online` drops the note shown in the offline copy.
@@ -230,7 +236,7 @@ def render_form(
             message = f"有 {len(every_error)} 处需要修改："  # the list below says what
         summary = f"<p>{escape(message or '请修改以下内容后再提交。')}</p>" + (
             f"<ul>{items}</ul>" if items else "")
-    offline = "" if online else f'<p class="portal-form__offline" data-portal-offline>{escape(OFFLINE_NOTE)}</p>'
+    offline = "" if online else f'<p class="portal-form__offline" data-portal-offline>{escape(with_address(OFFLINE_NOTE, site_url))}</p>'
     form_action = action or spec.action
     return (
         f'<form class="portal-form"{_attrs(method="post", action=form_action, data_portal_form=name, accept_charset="utf-8")}>'

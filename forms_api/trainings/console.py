@@ -105,24 +105,27 @@ async def session_detail(request: Request, ctx: Ctx) -> Response:
                       session=session, module=ctx.p.modules.get(session["module"]),
                       attendance=attendance, modules=_modules(ctx),
                       saved=bool(request.query_params.get("saved")),
-                      link=checkin_link(request, session))
+                      link=checkin_link(request, session, ctx.p.settings.site_url))
 
 
-def checkin_link(request: Request, session: dict[str, Any]) -> str:
-    base = str(request.base_url).rstrip("/")
+def checkin_link(request: Request, session: dict[str, Any], site_url: str | None = None) -> str:
+    """The link the QR code carries: under `PORTAL_SITE_URL` when set, else this request's."""
+    base = site_url or str(request.base_url).rstrip("/")
     return f"{base}/attend/?{urlencode({'session': session['id'], 'code': session['code']})}"
 
 
 @page
 async def projector(request: Request, ctx: Ctx) -> Response:
     session = await _session(ctx, request.path_params["id"])
-    link = checkin_link(request, session)
+    link = checkin_link(request, session, ctx.p.settings.site_url)
     qr = segno.make(link, error="m")
     svg = qr.svg_inline(scale=1, border=2, dark="#000", light="#fff", omitsize=True,
                         title="签到二维码")
     count = await blocking(checked_in, ctx.p.db, session["id"])
+    site = ctx.p.settings.site_url or str(request.base_url).rstrip("/")
     return ctx.render("trainings/projector.html", session=session, qr_svg=svg, link=link,
-                      count=count, module=ctx.p.modules.get(session["module"]))
+                      count=count, module=ctx.p.modules.get(session["module"]),
+                      address=site.split("://", 1)[-1] + "/attend/")
 
 
 @page

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from forms_api.build import build_site
+from tests.admin_support import login
 from tests.conftest import assert_error
-from tests.forms_support import ADMIN, check_in_body, make_session
+from tests.forms_support import ADMIN, ADMIN_TOKEN, check_in_body, make_session
 
 BODY = {"module": "policy", "title": "第一期", "starts_at": "2030-03-04T09:00:00",
         "ends_at": "2030-03-04T11:30:00+08:00", "location": "市教育局三楼", "capacity": 100}
@@ -84,3 +88,22 @@ def test_update_refuses_a_capacity_below_the_check_ins(portal_client: TestClient
     allowed = portal_client.patch(f"/api/admin/trainings/{session['id']}",
                                   json={**body, "capacity": 2}, headers=ADMIN)
     assert allowed.status_code == 200 and allowed.json()["capacity"] == 2
+
+
+def test_the_projector_and_its_qr_use_the_sites_public_address(
+        make_client: Callable[..., TestClient]) -> None:
+    client = make_client(admin_token=ADMIN_TOKEN, rate_limit=0,
+                         site_url="https://xinyu.example.edu.cn")
+    login(client)
+    session = make_session(client)
+    page = client.get(f"/admin/trainings/{session['id']}/projector")
+    assert page.status_code == 200
+    assert "xinyu.example.edu.cn/attend/" in page.text
+    detail = client.get(f"/admin/trainings/{session['id']}/")
+    assert f"https://xinyu.example.edu.cn/attend/?session={session['id']}" in detail.text
+
+
+def test_the_offline_forms_name_the_sites_address(tmp_path: Path) -> None:
+    site = build_site(tmp_path / "site", site_url="https://xinyu.example.edu.cn")
+    page = (site / "attend" / "index.html").read_text(encoding="utf-8")
+    assert "本站网址（https://xinyu.example.edu.cn）上" in page
