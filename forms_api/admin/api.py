@@ -26,7 +26,7 @@ async def _phone(request: Request) -> str:
 
 async def export(request: Request) -> Response:
     admin = require_admin(request)
-    return await downloads.export_file(portal(request), admin_state(request).registry.exports,
+    return await downloads.export_file(portal(request), admin_state(request),
                                        request.path_params["name"],
                                        request.path_params["format"],
                                        dict(request.query_params), admin)

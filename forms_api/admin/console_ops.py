@@ -30,7 +30,7 @@ async def exports_page(request: Request, ctx: Ctx) -> Response:
 
 @page
 async def export_file(request: Request, ctx: Ctx) -> Response:
-    return await downloads.export_file(ctx.p, admin_state(request).registry.exports,
+    return await downloads.export_file(ctx.p, admin_state(request),
                                        request.path_params["name"],
                                        request.path_params["format"],
                                        dict(request.query_params), ctx.admin)

@@ -6,16 +6,19 @@ the rows hold.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 import orjson
-from starlette.responses import Response
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse, Response
 
 from forms_api import clock
 from forms_api.admin import audit, exports
 from forms_api.admin.privacy import PersonalData, lookup
+from forms_api.admin.state import AdminState
 from forms_api.errors import ApiError
 from forms_api.web.context import Portal, blocking
 
@@ -24,35 +27,41 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
          "ics": "text/calendar; charset=utf-8", "json": "application/json"}
 
 
-def attachment(body: bytes, name: str, extension: str) -> Response:
+def _disposition(name: str, extension: str) -> dict[str, str]:
     ascii_name = f"{name}.{extension}" if name.isascii() else f"export.{extension}"
     disposition = (f"attachment; filename=\"{ascii_name}\"; "
                    f"filename*=UTF-8''{quote(name)}.{quote(extension)}")
-    return Response(body, media_type=MEDIA[extension],
-                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+    return {"Content-Disposition": disposition, "Cache-Control": "no-store"}
 
 
-async def export_file(p: Portal, known: Mapping[str, exports.Export], name: str, extension: str,
+def attachment(body: bytes, name: str, extension: str) -> Response:
+    return Response(body, media_type=MEDIA[extension], headers=_disposition(name, extension))
+
+
+async def export_file(p: Portal, state: AdminState, name: str, extension: str,
                       query: dict[str, str], actor: str) -> Response:
-    """The export `name` as CSV or XLSX, filtered by `query`."""
+    """The export `name` as CSV or XLSX, filtered by `query` (see `admin.exporter`)."""
     if extension not in ("csv", "xlsx"):
         raise ApiError(404, message="导出格式只能是 csv 或 xlsx。")
-    spec = known.get(name)
+    spec = state.registry.exports.get(name)
     if spec is None:
         raise ApiError(404, message="没有这种导出。")
     filters = exports.check_filters(spec, query)
 
-    def build() -> bytes:
+    def collect() -> exports.Rows:
         db = p.db
+        # No transaction around the reads: each table is copied under the lock by itself,
+        # so an export never holds the lock while it builds its rows.
+        header, rows = spec.rows(db, p.modules, filters)
         with db.transaction():
-            header, rows = spec.rows(db, p.modules, filters)
             audit.record(db, actor, "export", name, format=extension, rows=len(rows), **filters)
-        if extension == "csv":
-            return exports.to_csv(header, rows)
-        return exports.to_xlsx(spec.title, header, rows)
+        return header, rows
 
-    body = await blocking(build)
-    return attachment(body, exports.filename(name, extension).rsplit(".", 1)[0], extension)
+    header, rows = await blocking(collect)
+    path = await state.exporter.write(p.settings.data_dir, extension, spec.title, header, rows)
+    shown = exports.filename(name, extension).rsplit(".", 1)[0]
+    return FileResponse(path, media_type=MEDIA[extension], headers=_disposition(shown, extension),
+                        background=BackgroundTask(os.unlink, path))
 
 
 def personal_data(p: Portal, collections: Sequence[PersonalData], phone: str, actor: str

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 
 from forms_api import clock
 from forms_api.errors import ApiError
@@ -80,30 +82,46 @@ def to_csv(header: list[str], rows: list[list[Cell]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(title: str, header: list[str], rows: list[list[Cell]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
-        # Cleaned before openpyxl sees them: it refuses a control character with an error
-        # that quotes the cell, so a record stored before the forms refused them would break
-        # the export (and put a person's data in a traceback).
-        sheet.append([None if c is None else ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(c)))
-                      if isinstance(c, str) else c for c in row])
-    for line in sheet.iter_rows(min_row=2):
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, whatever it looks like
-    for column in sheet.columns:
-        letter = column[0].column_letter
-        sheet.column_dimensions[letter].width = min(40, max(
-            8, *(len(str(c.value or "")) * 2 for c in column[:200])))
+def _text_cell(sheet: Any, value: str) -> WriteOnlyCell:
+    # Cleaned before openpyxl sees it: it refuses a control character with an error that
+    # quotes the cell, so a record stored before the forms refused them would break the export
+    # (and put a person's data in a traceback).
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(value))))
+    cell.data_type = "s"  # text, whatever it looks like
+    return cell
+
+
+def write_xlsx(out: Any, title: str, header: list[str], rows: list[list[Cell]]) -> None:
+    """The rows as one sheet, streamed row by row (openpyxl's write-only mode: flat memory)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    widths = [max(8, len(h) * 2) for h in header]
+    for row in rows[:200]:  # column widths from the first rows, as people would size them
+        for i, c in enumerate(row[:len(widths)]):
+            widths[i] = min(40, max(widths[i], len(str(c or "")) * 2))
+    for i, width in enumerate(widths):
+        sheet.column_dimensions[get_column_letter(i + 1)].width = width
     sheet.freeze_panes = "A2"
-    out = io.BytesIO()
+    sheet.append([_text_cell(sheet, h) for h in header])
+    for row in rows:
+        sheet.append([_text_cell(sheet, c) if isinstance(c, str) else c for c in row])
     book.save(out)
+
+
+def to_xlsx(title: str, header: list[str], rows: list[list[Cell]]) -> bytes:
+    out = io.BytesIO()
+    write_xlsx(out, title, header, rows)
     return out.getvalue()
+
+
+def write_file(path: str, extension: str, title: str, header: list[str],
+               rows: list[list[Cell]]) -> None:
+    """Write the export to `path` (in the export worker process)."""
+    with open(path, "wb") as out:
+        if extension == "csv":
+            out.write(to_csv(header, rows))
+        else:
+            write_xlsx(out, title, header, rows)
 
 
 def filename(name: str, extension: str) -> str:

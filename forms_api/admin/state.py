@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from forms_api.admin.accounts import Accounts
 from forms_api.admin.control import ControlServer, execute
+from forms_api.admin.exporter import Exporter
 from forms_api.admin.registry import Registry
 from forms_api.admin.sessions import FailedLogins, SessionStore
 from forms_api.web.context import Portal
@@ -24,6 +25,7 @@ class AdminState:
     sessions: SessionStore = field(default_factory=SessionStore)
     failures: FailedLogins = field(default_factory=FailedLogins)
     control: ControlServer | None = None
+    exporter: Exporter = field(default_factory=Exporter)
 
     @classmethod
     def for_portal(cls, p: Portal, registry: Registry) -> AdminState:
@@ -48,6 +50,7 @@ class AdminState:
         self.control = control
 
     async def stop(self) -> None:
+        self.exporter.close()
         if self.control is not None:
             await self.control.stop()
             self.control = None
