@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 Widget = Literal["text", "tel", "email", "number", "textarea", "select", "radio",
-                 "checkboxes", "checkbox", "date"]
+                 "checkboxes", "checkbox", "date", "hidden"]
 
 
 def field(
