@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from tests.forms_support import ADMIN_TOKEN
+from tests.forms_support import ADMIN, ADMIN_TOKEN  # noqa: F401  (tests import ADMIN from here)
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from forms_api.admin.privacy import PersonalData
 from forms_api.admin.registry import Card
 from forms_api.domain import Domain
-from forms_api.trainings import api, console, exports, openapi, pages
+from forms_api.trainings import api, console, exports, openapi, pages, venue
 from forms_api.trainings.forms import ATTENDANCE_FORM, REGISTRATION_FORM, SIGNOUT_FORM
 from forms_api.trainings.records import ATTENDANCE, REGISTRATIONS
 
@@ -27,7 +27,7 @@ DOMAIN = Domain(
     slots=pages.SLOTS,
     api=api.routes(),
     pages=pages.routes(),
-    console=console.routes(),
+    console=console.routes() + venue.routes(),
     menu=(("/admin/trainings/", "培训"), ("/admin/hours/", "学时")),
     tiles=(Card("trainings/tile.html"),),
     overview=(Card("trainings/card.html", console.upcoming),),
