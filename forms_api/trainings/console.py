@@ -38,8 +38,17 @@ def _local(stored: Any) -> Any:
     return stored
 
 
+def _validated(values: dict[str, Any]) -> TrainingSession:
+    """The console form as a session whose every rule is stated (a blank one is cleared)."""
+    form = validate(TrainingSession, _posted(values), json=False)
+    if not values.get("registration_capacity"):
+        # A blank is "absent" to the validator; here it means "no registration".
+        form = form.model_copy(update={"registration": None})
+    return form
+
+
 def _posted(values: dict[str, Any]) -> dict[str, Any]:
-    """The console form's flat fields as the session's shape (every rule stated)."""
+    """The console form's flat fields as the session's shape."""
     data = {k: values.get(k, "") for k in BASE_FIELDS}
     data["code_rotation_seconds"] = values.get("code_rotation_seconds") or "0"
     data["min_attendance"] = values.get("min_attendance") or "0"
@@ -106,7 +115,7 @@ async def session_new(request: Request, ctx: Ctx) -> Response:
         state.values = {k: ctx.text(k) for k in FIELDS}
 
         async def save() -> Response:
-            form = validate(TrainingSession, _posted(state.values), json=False)
+            form = _validated(state.values)
             made = await blocking(sessions.create, ctx.p, form, ctx.admin)
             return redirect(f"/admin/trainings/{made['id']}/")
 
@@ -125,7 +134,7 @@ async def session_detail(request: Request, ctx: Ctx) -> Response:
         state.values = {k: ctx.text(k) for k in FIELDS}
 
         async def save() -> Response:
-            form = validate(TrainingSession, _posted(state.values), json=False)
+            form = _validated(state.values)
             await blocking(sessions.update, ctx.p, session_id, form, ctx.admin)
             return redirect(f"/admin/trainings/{session_id}/?saved=1")
 
