@@ -23,6 +23,9 @@ GRACE_PERIODS = 2
 GRACE_EXTRA = dt.timedelta(seconds=60)
 #: How far back an old code is still recognised as this session's (then: expired, not wrong).
 LOOKBACK = dt.timedelta(hours=36)
+#: A code from slightly after `at` is accepted too: a phone's clock (which dates a queued
+#: check-in) may run behind the projector's, and a code not yet shown cannot have leaked.
+AHEAD = dt.timedelta(seconds=120)
 
 Purpose = Literal["checkin", "signout"]
 Verdict = Literal["ok", "expired", "wrong"]
@@ -85,9 +88,9 @@ def judge(session: dict[str, Any], code: str, at: dt.datetime,
         expected, _ = current(session, purpose)
         return "ok" if hmac.compare_digest(code.encode(), expected.encode()) else "wrong"
     key = _key(session, purpose)
-    counter = _counter(at, period)
+    newest = _counter(at + AHEAD, period)
     fresh = _counter(at - grace(period), period)
-    for n in range(counter, fresh - 1, -1):
+    for n in range(newest, fresh - 1, -1):
         if hmac.compare_digest(hotp(key, n), code):
             return "ok"
     # Older codes of this session are "expired"; search back no further than the window.

@@ -32,6 +32,7 @@ def test_judge_current_grace_expired_and_wrong() -> None:
     shown, changes = codes.current(session, at=at)
     assert changes is not None and 0 < (changes - at).total_seconds() <= 30
     assert codes.judge(session, shown, at) == "ok"
+    assert codes.judge(session, shown, at - dt.timedelta(seconds=100)) == "ok"  # a phone behind
     assert codes.judge(session, shown, at + dt.timedelta(seconds=110)) == "ok"  # 2 periods + 60 s
     assert codes.judge(session, shown, at + dt.timedelta(seconds=181)) == "expired"
     assert codes.judge(session, shown, at + dt.timedelta(hours=1)) == "expired"
