@@ -7,6 +7,7 @@ image from `qr.svg` before each period ends; both answer only to a console sessi
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -88,9 +89,12 @@ async def qr(request: Request, ctx: Ctx) -> Response:
     """The QR of the current link as an image (the projector swaps it each period)."""
     session = await _session(ctx, request)
     purpose = _purpose(request)
-    buffer = segno.make(link(request, session, purpose), error="m")
-    svg = buffer.svg_inline(scale=10, border=2, dark="#000", light="#fff")
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+    out = io.BytesIO()
+    # A standalone SVG document (with its namespace), unlike the inline one in the page.
+    segno.make(link(request, session, purpose), error="m").save(
+        out, kind="svg", scale=10, border=2, dark="#000", light="#fff", title="签到二维码")
+    return Response(out.getvalue(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "no-store"})
 
 
 @page
