@@ -8,6 +8,7 @@ Used by the suite (a small burst) and by `bench/bench_venue.py` (300 teachers in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import random
 import re
@@ -57,10 +58,8 @@ class Projector:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await self.refresh()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
-            except asyncio.TimeoutError:
-                pass
 
 
 async def _teacher(client: httpx.AsyncClient, burst: Burst, projector: Projector, n: int,

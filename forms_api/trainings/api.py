@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from forms_api.admin.auth import admin_form, require_admin
 from forms_api import clock
+from forms_api.admin.auth import admin_form, require_admin
 from forms_api.admin.lists import page_of
 from forms_api.errors import found
 from forms_api.forms.validation import validate
@@ -173,7 +173,8 @@ async def code_answer(request: Request) -> JSONResponse:
     p = portal(request)
     session = found(await blocking(p.db.table(SESSIONS).get_id, request.path_params["id"]),
                     NO_SESSION)
-    purpose = "signout" if request.query_params.get("purpose") == "signout" else "checkin"
+    purpose: codes.Purpose = (
+        "signout" if request.query_params.get("purpose") == "signout" else "checkin")
     shown, changes = codes.current(session, purpose)
     return JSONResponse({"code": shown, "expires_at": clock.iso(changes) if changes else None,
                          "rotation_seconds": codes.rotation(session)},

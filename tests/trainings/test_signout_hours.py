@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -13,7 +14,7 @@ from tests.forms_support import ADMIN, check_in_body, make_session
 from tests.trainings.timing import Clock
 
 
-def _hours(client: TestClient) -> dict[str, dict[str, object]]:
+def _hours(client: TestClient) -> dict[str, dict[str, Any]]:
     items = client.get("/api/admin/hours", headers=ADMIN).json()["items"]
     return {str(t["phone"]): t for t in items}
 
@@ -49,8 +50,8 @@ def test_sign_out_and_minimum_attendance(portal_client: TestClient,
     hours = _hours(portal_client)
     assert hours["13800000001"]["hours"] > 0 and not hours["13800000001"]["incomplete"]
     assert hours["13800000002"]["hours"] == 0
-    assert "低于本场要求的 80%" in hours["13800000002"]["incomplete"][0]["reason"]  # type: ignore[index]
-    assert hours["13800000003"]["incomplete"][0]["reason"] == "未签退"  # type: ignore[index]
+    assert "低于本场要求的 80%" in hours["13800000002"]["incomplete"][0]["reason"]
+    assert hours["13800000003"]["incomplete"][0]["reason"] == "未签退"
     # The exports say the same.
     export = portal_client.get("/api/admin/export/hours.csv", headers=ADMIN).text
     assert "未签退" in export
