@@ -30,6 +30,8 @@ NONCE_PATTERN = r"[A-Za-z0-9_-]{8,64}"
 
 def _in_shanghai(moment: dt.datetime) -> dt.datetime:
     aware = moment.replace(tzinfo=clock.TZ) if moment.tzinfo is None else moment
+    if not 2000 <= moment.year <= 2200:  # also keeps the zone shift inside datetime's range
+        raise PydanticCustomError("datetime", "时间超出范围，请填写 2000 年到 2200 年之间的时间")
     return aware.astimezone(clock.TZ).replace(microsecond=0)
 
 
