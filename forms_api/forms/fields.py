@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 Widget = Literal["text", "tel", "email", "number", "textarea", "select", "radio",
-                 "checkboxes", "checkbox", "date"]
+                 "checkboxes", "checkbox", "date", "hidden"]
 
 
 def field(

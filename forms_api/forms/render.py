@@ -124,6 +124,8 @@ def _control(field: _Field, value: Any, error: str | None, privacy: str,
     described = field.described_by(error)
     common = {"aria_invalid": invalid, "aria_describedby": described}
     w = field.widget
+    if w == "hidden":  # filled by the page's script, not by the person
+        return f'<input{_attrs(type="hidden", name=field.name, value="" if value is None else str(value))}>'
     if w in {"radio", "checkboxes"}:
         kind = "radio" if w == "radio" else "checkbox"
         selected = _as_list(value)

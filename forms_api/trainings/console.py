@@ -1,11 +1,9 @@
-"""Console pages for training: sessions, the projector page with its QR code, 继续教育学时."""
+"""Console pages for training: sessions (with their rules and registrations), 继续教育学时."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
-import segno
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -15,18 +13,60 @@ from forms_api.admin.web import Ctx, FormState, page, redirect
 from forms_api.errors import found
 from forms_api.forms.validation import validate
 from forms_api.storage import Database
-from forms_api.trainings import hours, sessions
+from forms_api.trainings import codes, hours, sessions, venue
 from forms_api.trainings.forms import TrainingSession
-from forms_api.trainings.records import SESSIONS, attendance_of, checked_in
+from forms_api.trainings.records import (
+    REGISTRATION_STATUSES,
+    SESSIONS,
+    SOURCES,
+    attendance_of,
+    checked_in,
+    registrations_of,
+)
 from forms_api.web.context import blocking
 
-FIELDS = ("module", "title", "starts_at", "ends_at", "location", "capacity", "code")
+BASE_FIELDS = ("module", "title", "starts_at", "ends_at", "location", "capacity", "code")
+RULE_FIELDS = ("code_rotation_seconds", "sign_out", "min_attendance", "registration_capacity",
+               "registration_deadline", "registration_required")
+FIELDS = BASE_FIELDS + RULE_FIELDS
 NO_SESSION = "找不到这场培训。"
+
+
+def _local(stored: Any) -> Any:
+    if isinstance(stored, str) and stored:
+        return clock.parse_iso(stored).strftime("%Y-%m-%dT%H:%M")
+    return stored
+
+
+def _validated(values: dict[str, Any]) -> TrainingSession:
+    """The console form as a session whose every rule is stated (a blank one is cleared)."""
+    form = validate(TrainingSession, _posted(values), json=False)
+    if not values.get("registration_capacity"):
+        # A blank is "absent" to the validator; here it means "no registration".
+        form = form.model_copy(update={"registration": None})
+    return form
+
+
+def _posted(values: dict[str, Any]) -> dict[str, Any]:
+    """The console form's flat fields as the session's shape."""
+    data = {k: values.get(k, "") for k in BASE_FIELDS}
+    data["code_rotation_seconds"] = values.get("code_rotation_seconds") or "0"
+    data["min_attendance"] = values.get("min_attendance") or "0"
+    data["sign_out"] = "true" if values.get("sign_out") else "false"
+    seats = values.get("registration_capacity")
+    data["registration"] = {"capacity": seats, "deadline": values.get("registration_deadline"),
+                            "required": "true" if values.get("registration_required")
+                            else "false"} if seats else None
+    return data
 
 
 def _form_values(session: dict[str, Any]) -> dict[str, Any]:
     """A stored session as the form shows it (datetime-local wants `YYYY-MM-DDTHH:MM`)."""
     values = {k: session.get(k) for k in FIELDS}
+    rule = session.get("registration") or {}
+    values.update(registration_capacity=rule.get("capacity"),
+                  registration_deadline=_local(rule.get("deadline")),
+                  registration_required=rule.get("required"))
     for key in ("starts_at", "ends_at"):
         stored = values[key]
         if isinstance(stored, str) and stored:
@@ -75,7 +115,7 @@ async def session_new(request: Request, ctx: Ctx) -> Response:
         state.values = {k: ctx.text(k) for k in FIELDS}
 
         async def save() -> Response:
-            form = validate(TrainingSession, dict(state.values), json=False)
+            form = _validated(state.values)
             made = await blocking(sessions.create, ctx.p, form, ctx.admin)
             return redirect(f"/admin/trainings/{made['id']}/")
 
@@ -94,38 +134,28 @@ async def session_detail(request: Request, ctx: Ctx) -> Response:
         state.values = {k: ctx.text(k) for k in FIELDS}
 
         async def save() -> Response:
-            form = validate(TrainingSession, dict(state.values), json=False)
+            form = _validated(state.values)
             await blocking(sessions.update, ctx.p, session_id, form, ctx.admin)
             return redirect(f"/admin/trainings/{session_id}/?saved=1")
 
         if done := await state.attempt(save):
             return done
-    attendance = await blocking(attendance_of, ctx.p.db, session_id)
+    db = ctx.p.db
+
+    def load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        rows = [{**r, "problem": hours.problem(session, r)} for r in attendance_of(db, session_id)]
+        return rows, registrations_of(db, session_id)
+
+    attendance, registered = await blocking(load)
+    arrived = {r["phone"] for r in attendance}
     return ctx.render("trainings/training.html", state.status, **state.context(),
                       session=session, module=ctx.p.modules.get(session["module"]),
                       attendance=attendance, modules=_modules(ctx),
+                      registrations=registered, arrived=arrived,
+                      statuses=REGISTRATION_STATUSES, sources=SOURCES,
+                      reasons=venue.REASONS, done=request.query_params.get("done"),
                       saved=bool(request.query_params.get("saved")),
-                      link=checkin_link(request, session, ctx.p.settings.site_url))
-
-
-def checkin_link(request: Request, session: dict[str, Any], site_url: str | None = None) -> str:
-    """The link the QR code carries: under `PORTAL_SITE_URL` when set, else this request's."""
-    base = site_url or str(request.base_url).rstrip("/")
-    return f"{base}/attend/?{urlencode({'session': session['id'], 'code': session['code']})}"
-
-
-@page
-async def projector(request: Request, ctx: Ctx) -> Response:
-    session = await _session(ctx, request.path_params["id"])
-    link = checkin_link(request, session, ctx.p.settings.site_url)
-    qr = segno.make(link, error="m")
-    svg = qr.svg_inline(scale=1, border=2, dark="#000", light="#fff", omitsize=True,
-                        title="签到二维码")
-    count = await blocking(checked_in, ctx.p.db, session["id"])
-    site = ctx.p.settings.site_url or str(request.base_url).rstrip("/")
-    return ctx.render("trainings/projector.html", session=session, qr_svg=svg, link=link,
-                      count=count, module=ctx.p.modules.get(session["module"]),
-                      address=site.split("://", 1)[-1] + "/attend/")
+                      link=venue.link(request, session) if not codes.rotation(session) else "")
 
 
 @page
@@ -155,7 +185,6 @@ def routes() -> tuple[BaseRoute, ...]:
         Route("/admin/trainings/", sessions_list, methods=["GET"]),
         Route("/admin/trainings/new", session_new, methods=["GET", "POST"]),
         Route("/admin/trainings/{id}/", session_detail, methods=["GET", "POST"]),
-        Route("/admin/trainings/{id}/projector", projector, methods=["GET"]),
         Route("/admin/trainings/{id}/count", live_count, methods=["GET"]),
         Route("/admin/hours/", hours_list, methods=["GET"]),
         Route("/admin/hours/{key}", hours_record, methods=["GET"]),

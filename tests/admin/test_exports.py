@@ -112,7 +112,7 @@ def test_booking_and_attendance_exports(client: TestClient) -> None:
     assert {r[3] for r in rows[1:]} == {"'-王芳"}
     assert len(_csv(client.get("/api/admin/export/attendance.csv", headers=ADMIN))) == 4
     hours = _xlsx(client.get("/api/admin/export/hours.xlsx", headers=ADMIN))
-    assert hours[0] == ["姓名", "学校", "手机号", "参加场次", "继续教育学时"]
+    assert hours[0] == ["姓名", "学校", "手机号", "参加场次", "继续教育学时", "未计学时的场次"]
     module_hours = {m["slug"]: m["hours"] for m in client.get("/api/modules").json()["items"]}
     top = hours[1]
     assert top[2] == "13800138000" and top[3] == 2 and top[4] == 2 * module_hours["policy"]

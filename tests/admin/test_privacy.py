@@ -48,7 +48,8 @@ def test_everything_about_one_phone_is_found_exported_and_deleted(client: TestCl
     _seed(client)
     found = client.post("/api/admin/privacy/lookup", json={"phone": "139 1234 5678"},
                         headers=ADMIN).json()["collections"]
-    assert {k: len(v) for k, v in found.items()} == {"volunteers": 1, "bookings": 1, "attendance": 1}
+    assert {k: len(v) for k, v in found.items()} == {"volunteers": 1, "bookings": 1, "attendance": 1,
+                                                       "registrations": 0}
     exported = client.post("/api/admin/privacy/export", json={"phone": PHONE}, headers=ADMIN)
     assert exported.status_code == 200
     assert "attachment" in exported.headers["content-disposition"]
@@ -56,14 +57,15 @@ def test_everything_about_one_phone_is_found_exported_and_deleted(client: TestCl
         "content-disposition"]  # 个人信息-YYYYMMDD.json
     document = orjson.loads(exported.content)
     assert set(document) == {"说明", "手机号", "导出时间", "记录"}
-    assert set(document["记录"]) == {"培训签到", "专家志愿者报名", "进校预约"}
+    assert set(document["记录"]) == {"培训签到", "培训报名", "专家志愿者报名", "进校预约"}
     application = document["记录"]["专家志愿者报名"][0]
     assert application["手机号"] == PHONE and application["状态"] in ("待审核", "已通过")
     assert "status" not in application and "id" not in application
     assert document["记录"]["培训签到"][0]["课程"] != "policy"  # the module's title, not its slug
     assert PHONE.encode() in _data_files(client)
     deleted = client.post("/api/admin/privacy/delete", json={"phone": PHONE}, headers=ADMIN)
-    assert deleted.json() == {"deleted": {"volunteers": 1, "bookings": 1, "attendance": 1}}
+    assert deleted.json() == {"deleted": {"volunteers": 1, "bookings": 1, "attendance": 1,
+                                            "registrations": 0}}
     again = client.post("/api/admin/privacy/lookup", json={"phone": PHONE}, headers=ADMIN)
     assert all(not rows for rows in again.json()["collections"].values())
     # The others are untouched, and the number is gone from the files on disk too.
@@ -81,7 +83,8 @@ def test_privacy_actions_are_audited_without_the_number(client: TestClient) -> N
     actions = [e["action"] for e in entries]
     assert {"privacy.lookup", "privacy.export", "privacy.delete"} <= set(actions)
     delete = next(e for e in entries if e["action"] == "privacy.delete")
-    assert delete["detail"] == {"volunteers": 1, "bookings": 1, "attendance": 1}
+    assert delete["detail"] == {"volunteers": 1, "bookings": 1, "attendance": 1,
+                                "registrations": 0}
     assert delete["actor"] == "bootstrap" and delete["at"]
     text = orjson.dumps(entries).decode()
     assert PHONE not in text and "5678" not in text and "王芳" not in text
@@ -147,7 +150,8 @@ def _ids(db: Database, table: str) -> set[str]:
 def test_purge_deletes_what_is_past_its_retention_period() -> None:
     db = _retention_db()
     removed = privacy.purge(db, REGISTRY.personal, Settings(), "cli:test")
-    assert removed == {"attendance": 1, "volunteers": 2, "bookings": 1, "audit_log": 1}
+    assert removed == {"attendance": 1, "volunteers": 2, "bookings": 1, "audit_log": 1,
+                       "registrations": 0}
     assert _ids(db, "attendance") == {"a-new"}
     assert _ids(db, "volunteers") == {"v-approved-old", "v-rejected-new"}
     assert _ids(db, "bookings") == {"b-confirmed-old", "b-done-new"}

@@ -37,8 +37,10 @@ def open_visit(browser: Browser, guard: OriginGuard, device: str, javascript: bo
                **options: Any) -> Visit:
     """A new context of `browser` sized for `device`, every request through `guard`."""
     sizes = {"phone": PHONE, "desktop": DESKTOP}[device]
+    # Service workers are off unless a test turns them on (the check-in page's offline copy).
+    workers = options.pop("service_workers", "block")
     context = browser.new_context(**sizes, java_script_enabled=javascript, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", service_workers="block",
+                                  timezone_id="Asia/Shanghai", service_workers=workers,
                                   accept_downloads=True, **options)
     context.set_default_timeout(TIMEOUT_MS)
     guard.attach(context)

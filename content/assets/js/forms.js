@@ -91,6 +91,11 @@
       var line = (status === 200 ? "已签到（此前已签到）" : "已签到") + " " + clock(body.checked_in_at);
       return [line, body.name ? body.name + "，签到成功。同一手机号在本场培训只记一次。" : ""];
     }
+    if (name === "signout") return [body.receipt || "已签退", "签退成功。"];
+    if (name === "registration") {
+      return [body.status === "waitlisted" ? "已进入候补（第 " + body.position + " 位）" : "报名成功",
+        "结果也会发送到您的手机。请保存回执页：取消报名需要从回执页操作。"];
+    }
     if (name === "volunteers") return ["报名已提交", "感谢报名！教育局审核后会通过手机号联系您。"];
     if (name === "bookings") return ["预约已提交，预约编号 " + body.reference,
       "请记下或截图保存这个编号：查询进度、取消预约时需要它和联系电话。"];
@@ -107,6 +112,14 @@
     strong.appendChild(b);
     box.appendChild(strong);
     if (lines[1]) { var p = document.createElement("p"); text(p, lines[1]); box.appendChild(p); }
+    if (body.cancel && body.cancel.indexOf("/") === 0) {
+      var more = document.createElement("p");
+      var a = document.createElement("a");
+      a.href = body.cancel;
+      text(a, "打开报名回执（可取消报名）");
+      more.appendChild(a);
+      box.appendChild(more);
+    }
     box.focus();
   }
 
@@ -143,7 +156,7 @@
         if (result.status === 200 || result.status === 201) {
           form.querySelector("[data-portal-receipt]").hidden = false;
           showReceipt(form, name, result.status, result.data);
-          if (name === "bookings" || name === "volunteers") {
+          if (name === "bookings" || name === "volunteers" || name === "registration") {
             form.querySelectorAll(".portal-field, .portal-form__actions").forEach(function (el) { el.hidden = true; });
           }
         } else {
@@ -151,6 +164,8 @@
           showErrors(form, error);
         }
       }, function () {
+        // A check-in without a connection is kept on the phone (attend-offline.js).
+        if (window.portalOffline && window.portalOffline.queue(form, body)) return;
         showSummary(form, NETWORK, {});
       }).then(function () {
         busy = false;
