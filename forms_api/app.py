@@ -54,8 +54,12 @@ def api_routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(settings: Settings) -> Starlette:
-    """Build the whole portal from its settings; nothing is read from the environment here."""
+def create_app(settings: Settings, database: Database | None = None) -> Starlette:
+    """Build the whole portal from its settings; nothing is read from the environment here.
+
+    `database`, already open (`portal serve` opens it first to refuse a locked directory
+    cleanly), is used by the first start-up instead of opening the data directory there.
+    """
     site_dir = settings.site_dir
     if not (site_dir / "index.html").is_file():
         raise SiteNotBuilt(f"No built site in {site_dir}: run `portal build` first.")
@@ -68,8 +72,10 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        nonlocal database
+        opened, database = database, None  # given once; a later start-up opens its own
+        portal._db = opened if opened is not None else Database.open(settings.data_dir)
         portal.secret = tokens.load_secret(settings.data_dir)
-        portal._db = Database.open(settings.data_dir)
         try:
             await admin_state.start(portal)
             yield

@@ -22,14 +22,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from forms_api.app import SiteNotBuilt, create_app
+    from forms_api.storage import Database, StorageError
 
     overrides = {name: getattr(args, name) for name in SERVE_OVERRIDES
                  if getattr(args, name) is not None}
     settings = Settings.from_env(**overrides)
     logs.configure(log_file=settings.log_file)
     try:
-        app = create_app(settings)
+        # Opened before anything is printed: a directory another server holds (or damaged
+        # files) is refused with its one-line message, not "serving on" and a traceback.
+        database = Database.open(settings.data_dir)
+    except StorageError as exc:
+        print(f"Cannot serve: {exc}", file=sys.stderr)
+        return 1
+    try:
+        app = create_app(settings, database)
     except SiteNotBuilt as exc:
+        database.close()
         print(exc, file=sys.stderr)
         return 2
     print(f"心育驿站 serving on http://{args.host}:{args.port}/  (API at /api)")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -10,7 +12,7 @@ import pytest
 
 from forms_api.cli import make_parser
 from tests.conftest import assert_error
-from tests.servers import Server
+from tests.servers import PORTAL, Server, free_port
 
 
 @pytest.mark.parametrize("option", ["--limit-concurrency=-1", "--max-header-bytes=0",
@@ -66,3 +68,20 @@ def test_forwarded_proto_is_believed_only_from_the_trusted_proxy(
             assert_error(response, 422, "validation_error")
         else:
             assert_error(response, 403, "cross_origin")
+
+
+def test_a_second_server_on_the_same_data_dir_prints_only_why(built_site: Path,
+                                                               tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Server(built_site, data) as first:
+        result = subprocess.run(
+            [str(PORTAL), "serve", "--host", "127.0.0.1", "--port", str(free_port())],
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PORTAL_SITE_DIR": str(built_site),
+                 "PORTAL_DATA_DIR": str(data)},
+            capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 1
+        assert result.stdout == ""  # no "serving on …": it never served
+        assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
+        assert "in use by another portal process" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert httpx.get(f"{first.url}/api/health").status_code == 200  # the first one is fine
