@@ -261,7 +261,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|")
     for name in results:
         runs = results[name]
-        ratios = [r["rps"] / b["rps"] for r, b in zip(runs, results["bare"])]
+        ratios = [r["rps"] / b["rps"] for r, b in zip(runs, results["bare"], strict=True)]
         print(f"| {labels[name]} | {statistics.median(r['rps'] for r in runs):,.0f} "
               f"| {statistics.median(ratios):.0%} | {statistics.median(r['p50'] for r in runs):.2f} "
               f"| {statistics.median(r['p99'] for r in runs):.2f} "

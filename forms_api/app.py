@@ -12,7 +12,6 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from forms_api import admin, bookings, openapi, pages, tokens, trainings, volunteers
 from forms_api.accesslog import AccessLogMiddleware
@@ -27,6 +26,7 @@ from forms_api.ratelimit import RateLimit
 from forms_api.security import SecurityHeadersMiddleware, content_security_policy, inline_script_hashes
 from forms_api.settings import Settings
 from forms_api.storage import Database
+from forms_api.web.static import NotFoundPage, SiteIndex, StaticSite
 
 
 class SiteNotBuilt(RuntimeError):
@@ -90,12 +90,14 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     api.state.portal = portal
     api.state.admin = admin_state
 
+    site = SiteIndex(site_dir)
+    page_routes = pages.routes()
     app = Starlette(
         routes=[
             Mount("/api", app=api),
-            *pages.routes(),
+            *page_routes,
             *console.routes(),
-            Mount("/", app=StaticFiles(directory=site_dir, html=True)),
+            Mount("/", app=NotFoundPage(site)),  # unknown paths under /admin: the site's 404
         ],
         middleware=[
             Middleware(AccessLogMiddleware),
@@ -106,6 +108,10 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
                        www_redirect=False),
             Middleware(HeaderLimitMiddleware, max_bytes=settings.max_header_bytes),
             Middleware(SameOriginWritesMiddleware),
+            # The site's files, precompressed at build time, are answered before routing and
+            # compression; only the pages the server fills and the API go on.
+            Middleware(StaticSite, site=site,
+                       dynamic=[r.path for r in page_routes if isinstance(r, Route)]),
             Middleware(GZipMiddleware, minimum_size=512),
         ],
         # The pages that take a POST (booking lookup) answer refusals in the API's shape.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import tempfile
 import zipfile
@@ -14,6 +15,11 @@ CONFIG_FILE = PROJECT_ROOT / "mkdocs.yml"
 # Where the served site offers the offline edition; the home page links here.
 OFFLINE_ZIP_IN_SITE = Path("downloads/xinyu-offline.zip")
 OFFLINE_ROOT = "心育驿站-离线版"
+# Text the server (and nginx's gzip_static) sends compressed; images, fonts, zips are not, nor
+# source maps (only developer tools fetch them, and they are most of the compression time).
+COMPRESSIBLE = frozenset({".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"})
+# A variant is kept only when it saves at least this share: else the plain file is sent.
+MIN_SAVING = 0.05
 
 
 def build_site(site_dir: Path, *, offline: bool = False, config_file: Path = CONFIG_FILE) -> Path:
@@ -30,7 +36,39 @@ def build_site(site_dir: Path, *, offline: bool = False, config_file: Path = CON
         # switch to file:// links, the inlined search index and the vendored worker shim.
         config.plugins["material/offline"].config.enabled = offline
         build(config)
+    if not offline:  # the offline edition is opened from file://, which never negotiates
+        precompress(site_dir)
     return site_dir
+
+
+def precompress(site_dir: Path) -> int:
+    """Write `.gz` (and `.br`, with the brotli package) beside each text file; return how many.
+
+    The server and nginx (`gzip_static`) send these as they are, so no request compresses a
+    file of the built site. Each variant keeps its file's mtime, so Last-Modified agrees.
+    """
+    try:
+        from brotli import compress as brotli_compress
+    except ImportError:  # optional: gzip alone serves every browser
+        brotli_compress = None
+    written = 0
+    for path in sorted(site_dir.rglob("*")):
+        if path.suffix not in COMPRESSIBLE or not path.is_file():
+            continue
+        data = path.read_bytes()
+        stat = path.stat()
+        variants = {".gz": gzip.compress(data, compresslevel=9, mtime=0)}
+        if brotli_compress is not None:
+            variants[".br"] = brotli_compress(data, quality=11)
+        for suffix, packed in variants.items():
+            target = path.with_name(path.name + suffix)
+            if len(packed) > len(data) * (1 - MIN_SAVING):
+                target.unlink(missing_ok=True)  # not worth it: the plain file is sent
+                continue
+            target.write_bytes(packed)
+            os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            written += 1
+    return written
 
 
 def build_offline_zip(zip_path: Path, *, config_file: Path = CONFIG_FILE) -> Path:

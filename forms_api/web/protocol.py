@@ -1,0 +1,100 @@
+"""uvicorn's httptools protocol with deadlines and a size cap for what a client must send.
+
+Without a proxy in front, a client that opens a connection and never finishes its request
+line, headers or body holds one of the server's `limit_concurrency` slots forever: a few
+hundred such sockets and everyone gets 503. Here each request must arrive in time: its
+headers within `HEADER_TIMEOUT` seconds of the connection (or of the previous answer), its
+body within `BODY_TIMEOUT` seconds after the headers; otherwise the connection is closed.
+httptools (unlike h11) takes no cap on the header block, so one is counted here too, to bound
+memory; the exact, configured cap stays with `HeaderLimitMiddleware`, which answers 431.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 30.0
+# The parser's own limit, a multiple of the configured cap: beyond it the client gets 400 and
+# the connection is closed before the headers are held in memory; below it the app answers 431.
+PARSER_CAP_FACTOR = 4
+
+
+class HeaderBlockTooLarge(Exception):
+    """The request line and headers outgrew the parser's cap."""
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """Closes a connection whose request does not arrive in time; caps the header block."""
+
+    header_timeout = HEADER_TIMEOUT
+    body_timeout = BODY_TIMEOUT
+    max_head_bytes = 16384 * PARSER_CAP_FACTOR
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline: asyncio.TimerHandle | None = None
+        self._head_bytes = 0
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(seconds, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()  # the app, if it is waiting for the body, sees a disconnect
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm(self.header_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def _count(self, size: int) -> None:
+        self._head_bytes += size
+        if self._head_bytes > self.max_head_bytes:
+            raise HeaderBlockTooLarge  # httptools raises it as a parser error: 400, closed
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._arm(self.body_timeout)
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._disarm()  # all of it arrived: how long the answer takes is the app's business
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # uvicorn armed its keep-alive timer: no request is pending, the next one starts now.
+        # (A pipelined request already read is started instead, and has its deadline behind.)
+        if self.timeout_keep_alive_task is not None:
+            self._arm(self.header_timeout)
+
+
+def guarded_protocol(max_header_bytes: int) -> type[GuardedHttpToolsProtocol]:
+    """The protocol class for uvicorn's `http=`, its parser cap derived from the app's cap."""
+    return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,),
+                {"max_head_bytes": max_header_bytes * PARSER_CAP_FACTOR})
