@@ -7,7 +7,6 @@ from typing import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,6 +25,7 @@ from forms_api.ratelimit import RateLimit
 from forms_api.security import SecurityHeadersMiddleware, content_security_policy, inline_script_hashes
 from forms_api.settings import Settings
 from forms_api.storage import Database
+from forms_api.web.compress import DynamicGZip
 from forms_api.web.static import NotFoundPage, SiteIndex, StaticSite
 
 
@@ -112,7 +112,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             # compression; only the pages the server fills and the API go on.
             Middleware(StaticSite, site=site,
                        dynamic=[r.path for r in page_routes if isinstance(r, Route)]),
-            Middleware(GZipMiddleware, minimum_size=512),
+            Middleware(DynamicGZip, minimum_size=512),
         ],
         # The pages that take a POST (booking lookup) answer refusals in the API's shape.
         exception_handlers={ApiError: api_error_handler},

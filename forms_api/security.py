@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S)
@@ -66,6 +65,8 @@ class SecurityHeadersMiddleware:
             "Cross-Origin-Resource-Policy": "same-origin",
             "X-Permitted-Cross-Domain-Policies": "none",
         }
+        # Encoded once: each response only appends the pairs it does not set itself.
+        self.raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,11 +78,13 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    headers.setdefault(name, value)
+                headers = list(message.get("headers", ()))
+                present = {bytes(name).lower() for name, _ in headers}
+                headers += [pair for pair in self.raw if pair[0] not in present]
                 if no_store:
-                    headers["Cache-Control"] = "no-store"
+                    headers = [h for h in headers if bytes(h[0]).lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
