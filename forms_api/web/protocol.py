@@ -17,7 +17,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEADER_TIMEOUT = 10.0
-BODY_TIMEOUT = 30.0
+BODY_TIMEOUT = 15.0  # the app's largest body (64 KiB) at 4 KB/s
 # The parser's own limit, a multiple of the configured cap: beyond it the client gets 400 and
 # the connection is closed before the headers are held in memory; below it the app answers 431.
 PARSER_CAP_FACTOR = 4
