@@ -12,7 +12,7 @@ memory; the exact, configured cap stays with `HeaderLimitMiddleware`, which answ
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -21,6 +21,7 @@ BODY_TIMEOUT = 15.0  # the app's largest body (64 KiB) at 4 KB/s
 # The parser's own limit, a multiple of the configured cap: beyond it the client gets 400 and
 # the connection is closed before the headers are held in memory; below it the app answers 431.
 PARSER_CAP_FACTOR = 4
+SWEEP_EVERY = 1.0  # seconds between checks: a deadline is kept to within this
 
 
 class HeaderBlockTooLarge(Exception):
@@ -28,34 +29,52 @@ class HeaderBlockTooLarge(Exception):
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """Closes a connection whose request does not arrive in time; caps the header block."""
+    """Closes a connection whose request does not arrive in time; caps the header block.
+
+    A deadline is a float on the connection, checked by one sweep a second over the server's
+    connections: no timer is created or cancelled per request.
+    """
 
     header_timeout = HEADER_TIMEOUT
     body_timeout = BODY_TIMEOUT
     max_head_bytes = 16384 * PARSER_CAP_FACTOR
+    _sweeps: ClassVar[dict[int, asyncio.TimerHandle]] = {}  # by id() of the connections set
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._deadline: asyncio.TimerHandle | None = None
+        self._deadline = 0.0  # loop time by which the request must have arrived; 0: none
         self._head_bytes = 0
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(seconds, self._too_slow)
+        self._deadline = self.loop.time() + seconds
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._deadline = 0.0
+
+    def _start_sweeping(self) -> None:
+        key = id(self.connections)
+        if key in self._sweeps:
+            return
+        connections, loop = self.connections, self.loop
+
+        def sweep() -> None:
+            now = loop.time()
+            for conn in list(connections):
+                if isinstance(conn, GuardedHttpToolsProtocol) and 0 < conn._deadline <= now:
+                    conn._too_slow()
+            self._sweeps[key] = loop.call_later(SWEEP_EVERY, sweep)
+
+        self._sweeps[key] = loop.call_later(SWEEP_EVERY, sweep)
 
     def _too_slow(self) -> None:
-        self._deadline = None
+        self._deadline = 0.0
         if not self.transport.is_closing():
             self.transport.close()  # the app, if it is waiting for the body, sees a disconnect
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm(self.header_timeout)
+        self._start_sweeping()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
