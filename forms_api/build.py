@@ -15,6 +15,8 @@ CONFIG_FILE = PROJECT_ROOT / "mkdocs.yml"
 # Where the served site offers the offline edition; the home page links here.
 OFFLINE_ZIP_IN_SITE = Path("downloads/xinyu-offline.zip")
 OFFLINE_ROOT = "心育驿站-离线版"
+# The security headers for nginx (deploy/nginx includes it); a dot-directory: never served.
+NGINX_HEADERS = Path(".nginx/security-headers.conf")
 # Text the server (and nginx's gzip_static) sends compressed; images, fonts, zips are not, nor
 # source maps (only developer tools fetch them, and they are most of the compression time).
 COMPRESSIBLE = frozenset({".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"})
@@ -38,6 +40,11 @@ def build_site(site_dir: Path, *, offline: bool = False, config_file: Path = CON
         build(config)
     if not offline:  # the offline edition is opened from file://, which never negotiates
         precompress(site_dir)
+        from forms_api.security import nginx_headers
+
+        # nginx serves the files itself and must send the app's headers, this build's CSP too.
+        (site_dir / NGINX_HEADERS).parent.mkdir(exist_ok=True)
+        (site_dir / NGINX_HEADERS).write_text(nginx_headers(site_dir), encoding="utf-8")
     return site_dir
 
 

@@ -83,7 +83,8 @@ def _variant(path: Path, rel: str, coding: str, media_type: str, compressed: boo
 def index_site(site_dir: Path) -> dict[str, Entry]:
     """Every file of `site_dir` by URL path ("/a/b.css"; a directory's index.html also at "/a/")."""
     entries: dict[str, Entry] = {}
-    files = {p for p in site_dir.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    files = {p for p in site_dir.rglob("*") if p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(site_dir).parts)}
     for path in sorted(files):
         rel = path.relative_to(site_dir).as_posix()
         mtime = path.stat().st_mtime

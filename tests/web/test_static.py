@@ -123,3 +123,12 @@ def test_accept_encoding_parsing() -> None:
     assert accepted_codings("br;q=0, GZIP;q=0.5") == {"gzip"}
     assert accepted_codings("gzip;q=bogus, br") == {"br"}
     assert accepted_codings("") == set()
+
+
+def test_the_build_writes_the_nginx_headers_and_the_app_never_serves_them(
+        client: TestClient, built_site: Path) -> None:
+    conf = (built_site / ".nginx" / "security-headers.conf").read_text(encoding="utf-8")
+    csp = client.get(PAGE).headers["content-security-policy"]
+    assert f'add_header Content-Security-Policy "{csp}" always;' in conf
+    assert 'add_header X-Frame-Options "DENY" always;' in conf
+    assert client.get("/.nginx/security-headers.conf").status_code == 404
