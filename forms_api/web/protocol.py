@@ -24,10 +24,6 @@ PARSER_CAP_FACTOR = 4
 SWEEP_EVERY = 1.0  # seconds between checks: a deadline is kept to within this
 
 
-class HeaderBlockTooLarge(Exception):
-    """The request line and headers outgrew the parser's cap."""
-
-
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """Closes a connection whose request does not arrive in time; caps the header block.
 
@@ -44,6 +40,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._deadline = 0.0  # loop time by which the request must have arrived; 0: none
         self._head_bytes = 0
+        self._in_head = True
 
     def _arm(self, seconds: float) -> None:
         self._deadline = self.loop.time() + seconds
@@ -80,29 +77,25 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._head_bytes = 0
-
-    def on_url(self, url: bytes) -> None:
-        self._count(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + 4)
-        super().on_header(name, value)
-
-    def _count(self, size: int) -> None:
-        self._head_bytes += size
-        if self._head_bytes > self.max_head_bytes:
-            raise HeaderBlockTooLarge  # httptools raises it as a parser error: 400, closed
+    def data_received(self, data: bytes) -> None:
+        # Counted per read, not per header (no Python call per header): a header block still
+        # unfinished after more than the cap is refused before it grows further.
+        in_head = self._in_head
+        if in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if (in_head and self._in_head and self._head_bytes > self.max_head_bytes
+                and not self.transport.is_closing()):
+            self.send_400_response("Request line and headers too large.")
 
     def on_headers_complete(self) -> None:
+        self._in_head, self._head_bytes = False, 0
         super().on_headers_complete()
         self._arm(self.body_timeout)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._in_head = True  # what follows is the next request's head
         self._disarm()  # all of it arrived: how long the answer takes is the app's business
 
     def on_response_complete(self) -> None:
