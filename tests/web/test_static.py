@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import brotli
@@ -132,3 +133,20 @@ def test_the_build_writes_the_nginx_headers_and_the_app_never_serves_them(
     assert f'add_header Content-Security-Policy "{csp}" always;' in conf
     assert 'add_header X-Frame-Options "DENY" always;' in conf
     assert client.get("/.nginx/security-headers.conf").status_code == 404
+
+
+def test_files_too_large_for_memory_are_streamed_from_disk(
+        make_client: Callable[..., TestClient], built_site: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("forms_api.web.static.MEMORY_LIMIT", 1000)
+    client = make_client()
+    name = bundle(built_site)
+    status, headers, body = raw(client, f"/assets/javascripts/{name}", **{"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert body == (built_site / "assets/javascripts" / (name + ".gz")).read_bytes()
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    again = client.get(f"/assets/javascripts/{name}",
+                       headers={"Accept-Encoding": "gzip", "If-None-Match": headers["etag"]})
+    assert again.status_code == 304
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404 and "404" in missing.text
