@@ -16,12 +16,10 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from forms_api.admin import api as admin_api
 from forms_api.admin import console
@@ -38,10 +36,12 @@ from forms_api.rota.domain import DOMAIN as ROTA
 from forms_api.settings import Settings
 from forms_api.stats.domain import DOMAIN as STATS
 from forms_api.storage import Database
+from forms_api.storage.factory import open_database
 from forms_api.trainings.domain import DOMAIN as TRAININGS
 from forms_api.volunteers.domain import DOMAIN as VOLUNTEERS
 from forms_api.web import openapi, tokens
 from forms_api.web.accesslog import AccessLogMiddleware
+from forms_api.web.compress import DynamicGZip
 from forms_api.web.context import Portal, notice_version
 from forms_api.web.headers import HeaderLimitMiddleware
 from forms_api.web.origin import SameOriginWritesMiddleware
@@ -52,6 +52,7 @@ from forms_api.web.security import (
     inline_script_hashes,
 )
 from forms_api.web.site import SitePages
+from forms_api.web.static import NotFoundPage, SiteIndex, StaticSite
 from forms_api.web.templating import environment
 
 #: Every domain, lowest first: a domain imports only the domains before it.
@@ -111,8 +112,12 @@ def template_folders() -> dict[str, Path]:
     return folders
 
 
-def create_app(settings: Settings) -> Starlette:
-    """Build the whole portal from its settings; nothing is read from the environment here."""
+def create_app(settings: Settings, database: Database | None = None) -> Starlette:
+    """Build the whole portal from its settings; nothing is read from the environment here.
+
+    `database`, already open (`portal serve` opens it first to refuse a locked directory
+    cleanly), is used by the first start-up instead of opening the data directory there.
+    """
     site_dir = settings.site_dir
     if not (site_dir / "index.html").is_file():
         raise SiteNotBuilt(f"No built site in {site_dir}: run `portal build` first.")
@@ -128,8 +133,10 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        nonlocal database
+        opened, database = database, None  # given once; a later start-up opens its own
+        portal._db = opened if opened is not None else open_database(settings)
         portal.secret = tokens.load_secret(settings.data_dir)
-        portal._db = Database.open(settings.data_dir)
         tasks: list[asyncio.Task[None]] = []
         try:
             await admin_state.start(portal)
@@ -150,13 +157,16 @@ def create_app(settings: Settings) -> Starlette:
     api.state.admin = admin_state
     api.state.openapi = api_document()
 
+    site = SiteIndex(site_dir)
     routes: list[BaseRoute] = [
         Mount("/api", app=api),
         *(route for d in DOMAINS for route in d.pages),
         *console.routes(),
         *(route for d in DOMAINS for route in d.console),
     ]
-    routes += [SlashRedirect(tuple(routes)), Mount("/", app=StaticFiles(directory=site_dir, html=True))]
+    # Unknown paths under /admin (after a console path typed without its slash is redirected)
+    # get the site's own 404 page; the built site itself is served by StaticSite below.
+    routes += [SlashRedirect(tuple(routes)), Mount("/", app=NotFoundPage(site))]
     app = Starlette(
         routes=routes,
         middleware=[
@@ -168,7 +178,11 @@ def create_app(settings: Settings) -> Starlette:
                        www_redirect=False),
             Middleware(HeaderLimitMiddleware, max_bytes=settings.max_header_bytes),
             Middleware(SameOriginWritesMiddleware),
-            Middleware(GZipMiddleware, minimum_size=512),
+            # The site's files, precompressed at build time, are answered before routing and
+            # compression; only the pages the server fills and the API go on.
+            Middleware(StaticSite, site=site,
+                       dynamic=[r.path for d in DOMAINS for r in d.pages if isinstance(r, Route)]),
+            Middleware(DynamicGZip, minimum_size=512),
         ],
         # The pages that take a POST (booking lookup) answer refusals in the API's shape.
         exception_handlers={ApiError: api_error_handler},

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import tempfile
 import zipfile
 from pathlib import Path
 
 from forms_api.settings import PROJECT_ROOT
+from forms_api.web.security import nginx_headers
 
 CONFIG_FILE = PROJECT_ROOT / "mkdocs.yml"
 # Where the served site offers the offline edition; the home page links here.
 OFFLINE_ZIP_IN_SITE = Path("downloads/xinyu-offline.zip")
 OFFLINE_ROOT = "心育驿站-离线版"
+# The security headers for nginx (deploy/nginx includes it); a dot-directory: never served.
+NGINX_HEADERS = Path(".nginx/security-headers.conf")
+# Text the server (and nginx's gzip_static) sends compressed; images, fonts, zips are not, nor
+# source maps (only developer tools fetch them, and they are most of the compression time).
+COMPRESSIBLE = frozenset({".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"})
+# A variant is kept only when it saves at least this share: else the plain file is sent.
+MIN_SAVING = 0.05
 
 
 def build_site(site_dir: Path, *, offline: bool = False, config_file: Path = CONFIG_FILE,
@@ -32,7 +41,42 @@ def build_site(site_dir: Path, *, offline: bool = False, config_file: Path = CON
         config.plugins["material/offline"].config.enabled = offline
         config.extra["portal_site_url"] = site_url or ""  # read by hooks/forms.py
         build(config)
+    if not offline:  # the offline edition is opened from file://, which never negotiates
+        precompress(site_dir)
+        # nginx serves the files itself and must send the app's headers, this build's CSP too.
+        (site_dir / NGINX_HEADERS).parent.mkdir(exist_ok=True)
+        (site_dir / NGINX_HEADERS).write_text(nginx_headers(site_dir), encoding="utf-8")
     return site_dir
+
+
+def precompress(site_dir: Path) -> int:
+    """Write `.gz` (and `.br`, with the brotli package) beside each text file; return how many.
+
+    The server and nginx (`gzip_static`) send these as they are, so no request compresses a
+    file of the built site. Each variant keeps its file's mtime, so Last-Modified agrees.
+    """
+    try:
+        from brotli import compress as brotli_compress
+    except ImportError:  # optional: gzip alone serves every browser
+        brotli_compress = None
+    written = 0
+    for path in sorted(site_dir.rglob("*")):
+        if path.suffix not in COMPRESSIBLE or not path.is_file():
+            continue
+        data = path.read_bytes()
+        stat = path.stat()
+        variants = {".gz": gzip.compress(data, compresslevel=9, mtime=0)}
+        if brotli_compress is not None:
+            variants[".br"] = brotli_compress(data, quality=11)
+        for suffix, packed in variants.items():
+            target = path.with_name(path.name + suffix)
+            if len(packed) > len(data) * (1 - MIN_SAVING):
+                target.unlink(missing_ok=True)  # not worth it: the plain file is sent
+                continue
+            target.write_bytes(packed)
+            os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            written += 1
+    return written
 
 
 def build_offline_zip(zip_path: Path, *, config_file: Path = CONFIG_FILE,

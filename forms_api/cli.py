@@ -15,6 +15,7 @@ from forms_api.app import REGISTRY, SiteNotBuilt, create_app
 from forms_api.build import build_all, build_offline_zip
 from forms_api.settings import Settings
 from forms_api.storage import StorageError, backup_data_dir, restore_data_dir
+from forms_api.storage.factory import open_database
 from forms_api.storage.migrate import add_command as add_migrate
 from forms_api.web import logs
 
@@ -32,8 +33,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(**overrides)
     logs.configure(log_file=settings.log_file)
     try:
-        app = create_app(settings)
+        # Opened before anything is printed: a directory another server holds (or damaged
+        # files) is refused with its one-line message, not "serving on" and a traceback.
+        database = open_database(settings)
+    except StorageError as exc:
+        print(f"Cannot serve: {exc}", file=sys.stderr)
+        return 1
+    try:
+        app = create_app(settings, database)
     except SiteNotBuilt as exc:
+        database.close()
         print(exc, file=sys.stderr)
         return 2
     print(f"心育驿站 serving on http://{args.host}:{args.port}/  (API at /api)")
@@ -43,10 +52,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # uvicorn's access log prints query strings (a booking lookup carries a phone number);
     # the app logs requests itself, without them. log_config=None keeps forms_api.logs's
     # JSON lines for uvicorn's own messages too.
+    from forms_api.web.protocol import guarded_protocol
+
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
                 log_level="info", server_header=False,
-                # h11, because only its parser takes a cap on the request line and headers.
-                http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,
+                # httptools (measured several times faster than h11; see bench/README.md),
+                # with deadlines for slow clients and a bound on the header block.
+                http=guarded_protocol(settings.max_header_bytes),
                 limit_concurrency=settings.limit_concurrency or None,
                 proxy_headers=trusted is not None, forwarded_allow_ips=trusted or "",
                 timeout_graceful_shutdown=10)

@@ -8,6 +8,7 @@ a real `portal serve` started with the unit's own ExecStart options.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -21,6 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from forms_api.app import DOMAINS
+from forms_api.build import NGINX_HEADERS
 from forms_api.cli import make_parser
 from forms_api.settings import PROJECT_ROOT, Settings
 from tests.conftest import assert_error
@@ -173,10 +176,15 @@ def _sub(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def render_nginx(directory: Path, http_port: int, https_port: int, app_port: int) -> Path:
+def render_nginx(directory: Path, http_port: int, https_port: int, app_port: int,
+                 site_dir: Path) -> Path:
     """A complete nginx.conf around deploy/nginx/xinyu-portal.conf, rooted in `directory`."""
     cert, key = _cert(directory)
     site = SITE.read_text(encoding="utf-8")
+    site = _sub(site, "root /opt/xinyu-portal/site;", f"root {site_dir};")
+    include = "include /opt/xinyu-portal/site/.nginx/security-headers.conf;"
+    assert site.count(include) == 2, "the nginx template no longer includes the headers twice"
+    site = site.replace(include, f"include {site_dir / NGINX_HEADERS};")
     site = _sub(site, "    listen 80;\n", f"    listen 127.0.0.1:{http_port};\n")
     site = _sub(site, "    listen [::]:80;\n", "")
     site = _sub(site, "    listen 443 ssl http2;\n", f"    listen 127.0.0.1:{https_port} ssl http2;\n")
@@ -189,7 +197,10 @@ def render_nginx(directory: Path, http_port: int, https_port: int, app_port: int
     temp = "\n".join(f"    {kind}_temp_path {directory / kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = directory / "nginx.conf"
+    # As root, nginx's workers run as nobody, who cannot read pytest's 0700 temporary site.
+    user = "user root;" if os.geteuid() == 0 else ""
     conf.write_text(f"""
+{user}
 pid {directory / 'nginx.pid'};
 error_log {directory / 'error.log'} warn;
 worker_processes 1;
@@ -204,9 +215,9 @@ http {{
     return conf
 
 
-def test_nginx_accepts_the_site(tmp_path: Path) -> None:
+def test_nginx_accepts_the_site(tmp_path: Path, built_site: Path) -> None:
     nginx = _need("nginx")
-    conf = render_nginx(tmp_path, free_port(), free_port(), 8000)
+    conf = render_nginx(tmp_path, free_port(), free_port(), 8000, built_site)
     result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf)],
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
@@ -229,7 +240,7 @@ def proxied(built_site: Path, tmp_path: Path) -> Iterator[tuple[str, Server]]:
             extra += [option, value]
     server = Server(built_site, tmp_path / "data", args=extra, port=app_port, env={
         "PORTAL_ALLOWED_HOSTS": HOST, "PORTAL_RATE_LIMIT": "3"})
-    conf = render_nginx(tmp_path, http_port, https_port, app_port)
+    conf = render_nginx(tmp_path, http_port, https_port, app_port, built_site)
     proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -335,3 +346,61 @@ def test_nginx_in_front_of_portal_serve(proxied: tuple[str, Server], built_site:
                  else f"https://{HOST}:{https_port}/"],
                 capture_output=True, text=True, timeout=30, check=False)
             assert result.stdout == expected, (method_args, result.stdout, result.stderr)
+
+
+def test_nginx_proxies_exactly_the_pages_the_server_fills() -> None:
+    text = SITE.read_text(encoding="utf-8")
+    exact = set(re.findall(r"^    location = (/\S*) \{\n        proxy_pass ", text, re.M))
+    prefixes = set(re.findall(r"^    location \^~ (/\S*) \{\n        proxy_pass ", text, re.M))
+    filled = {r.path for d in DOMAINS for r in d.pages if hasattr(r, "path")}
+    assert {"/api/", "/admin/"} <= prefixes
+    # Every page the server fills reaches it, and nginx sends nothing else to the app.
+    unreached = {p for p in filled if p not in exact and not p.startswith(tuple(prefixes))}
+    assert not unreached, unreached
+    assert exact - {"/api", "/admin"} <= filled
+
+
+def _app_saw(server: Server, path: str) -> bool:
+    """Whether the app logged a request for `path` (its access log: one JSON line each)."""
+    assert server.stderr_path is not None
+    for line in server.stderr_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("{") and json.loads(line).get("path") == path:
+            return True
+    return False
+
+
+def test_nginx_serves_the_site_itself_and_the_app_fills_its_pages(
+        proxied: tuple[str, Server], built_site: Path) -> None:
+    ports, server = proxied
+    https_port = ports.split("|")[0]
+    base = f"https://127.0.0.1:{https_port}"
+    host = {"Host": f"{HOST}:{https_port}"}
+    page_path = "/guidance/junior/"
+    with httpx.Client(verify=False, timeout=10) as client:
+        with client.stream("GET", f"{base}{page_path}",
+                           headers={**host, "Accept-Encoding": "gzip"}) as page:
+            body = b"".join(page.iter_raw())
+        assert page.status_code == 200 and page.headers["content-encoding"] == "gzip"
+        assert body == (built_site / "guidance/junior/index.html.gz").read_bytes()  # gzip_static
+        assert page.headers.get_list("cache-control") == ["no-cache"]
+        assert page.headers["x-content-type-options"] == "nosniff"
+        etag = page.headers["etag"]
+        again = client.get(f"{base}{page_path}", headers={
+            **host, "Accept-Encoding": "gzip", "If-None-Match": etag})
+        assert again.status_code == 304
+        moved = client.get(f"{base}/guidance/junior", headers=host)
+        assert moved.status_code == 301 and moved.headers["location"] == page_path
+        missing = client.get(f"{base}/no-such-page/", headers=host)
+        assert missing.status_code == 404 and "404" in missing.text
+        assert "frame-ancestors 'none'" in missing.headers["content-security-policy"]
+        assert client.get(f"{base}/.nginx/security-headers.conf", headers=host).status_code == 404
+
+        # The pages the server fills go to the app, and get the same CSP as the files.
+        attend = client.get(f"{base}/attend/", headers=host)
+        assert attend.status_code == 200 and "f-finder-code" in attend.text
+        assert "f-finder-code" not in (built_site / "attend/index.html").read_text(encoding="utf-8")
+        assert attend.headers["content-security-policy"] == page.headers["content-security-policy"]
+        assert attend.headers.get_list("cache-control") == ["no-cache"]
+    time.sleep(0.2)  # the app's log line is written after its answer
+    assert _app_saw(server, "/attend/")
+    assert not _app_saw(server, page_path) and not _app_saw(server, "/no-such-page/")

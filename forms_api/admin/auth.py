@@ -1,7 +1,8 @@
 """Bearer authentication of admin endpoints: `PORTAL_ADMIN_TOKEN` is always one valid token.
 
 Admins added with `portal admin add` have tokens of their own (`forms_api.admin.accounts`).
-A client that presents wrong tokens too often is refused with 429 for a while.
+A client that presents wrong tokens too often is refused with 429 for a while; a valid token
+is always accepted, so a colleague behind the same NAT address is never locked out.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def throttled(request: Request) -> None:
-    """429 while this client is locked out after too many failed logins."""
+    """429 while this client is locked out after too many failed logins (for a wrong token)."""
     wait = admin_state(request).failures.retry_after(client_address(request))
     if wait:
         raise ApiError(429, message=f"登录失败次数过多，请 {wait} 秒后再试。",
@@ -30,11 +31,12 @@ def throttled(request: Request) -> None:
 def require_admin(request: Request) -> str:
     """The admin's name (`bootstrap` for the environment's token), or 401."""
     state = admin_state(request)
-    throttled(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     admin = state.accounts.authenticate(token.strip()) if scheme.lower() == "bearer" else None
     if admin is None:
+        # Only further wrong attempts are refused: others' failures never lock a valid token out.
+        throttled(request)
         if token:
             state.failures.fail(client_address(request))
         raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="portal-admin"'})

@@ -50,19 +50,20 @@ async def login(request: Request) -> Response:
     except ApiError as exc:
         return render(request, "admin/login.html", exc.status, next="/admin/", error=exc.message)
     target = safe_next(str(data.get("next") or ""))
-    wait = state.failures.retry_after(client)
-    if wait:
-        response = render(request, "admin/login.html", 429, next=target,
-                          error=f"登录失败次数过多，请 {wait // 60 + 1} 分钟后再试。")
-        response.headers["Retry-After"] = str(wait)
-        return response
     token = data.get("token")
     admin = state.accounts.authenticate(token.strip() if isinstance(token, str) else None)
     if admin is None:
+        # Only wrong tokens are throttled: a valid one behind the same (NAT) address always
+        # logs in, and logging in does not reset the count of someone else's wrong guesses.
+        wait = state.failures.retry_after(client)
+        if wait:
+            response = render(request, "admin/login.html", 429, next=target,
+                              error=f"登录失败次数过多，请 {wait // 60 + 1} 分钟后再试。")
+            response.headers["Retry-After"] = str(wait)
+            return response
         state.failures.fail(client)
         return render(request, "admin/login.html", 401, next=target,
                       error="令牌不正确。请核对后重新输入（令牌区分大小写）。")
-    state.failures.succeed(client)
     session_id, _ = state.sessions.create(admin)
     p = portal(request)
     await blocking(audit.record, p.db, admin.name, "login", "console")

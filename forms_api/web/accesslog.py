@@ -7,15 +7,28 @@ one JSON object, so CR/LF in a path cannot forge a line.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from forms_api.web.logs import redact
 
 log = logging.getLogger("portal.access")
+
+
+class _Line:
+    """The record's message as one JSON object, built only if a formatter asks for it."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return orjson.dumps(self.fields).decode()
 
 
 class AccessLogMiddleware:
@@ -38,13 +51,19 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            fields = {
-                "event": "request",
-                "method": redact(str(scope["method"])),
-                "path": redact(scope["path"]),
-                "status": status,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            }
-            # The message stays one JSON object for any formatter; forms_api.logs's formatter
-            # puts `fields` at the top level of its own line instead.
-            log.info(json.dumps(fields, ensure_ascii=False), extra={"fields": fields})
+            if log.isEnabledFor(logging.INFO):
+                method = str(scope["method"])
+                fields = {
+                    "event": "request",
+                    # The parser admits only token characters in a method: letters need no mask.
+                    "method": method if method.isalpha() else redact(method),
+                    "path": redact(scope["path"]),
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                }
+                # forms_api.logs's formatter puts the (already masked) `fields` at the top level
+                # of its line; any other formatter gets them as one JSON object in the message.
+                # makeRecord + handle: logging.info would walk the stack for the caller's line.
+                log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "%s",
+                                          (_Line(fields),), None,
+                                          extra={"fields": fields, "redacted": True}))

@@ -1,8 +1,8 @@
 """Refuse a request whose request line and headers together exceed the configured size.
 
-uvicorn's h11 parser is also given the cap, but h11 only counts bytes of a request it has not
-yet seen in full: a large header block that arrives in one read gets through it. This check
-counts what was parsed, so the cap holds whatever the reads were.
+The server's protocol (`forms_api.web.protocol`) only bounds the header block at a multiple
+of the cap, to keep memory in check while it is read; this check counts what was parsed and
+answers 431 in the API's shape, so the configured cap holds whatever the reads were.
 """
 
 from __future__ import annotations

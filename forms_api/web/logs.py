@@ -9,7 +9,6 @@ logged them.
 
 from __future__ import annotations
 
-import json
 import logging
 import logging.handlers
 import re
@@ -18,6 +17,8 @@ import traceback
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 _SHANGHAI = timezone(timedelta(hours=8))
 
@@ -86,12 +87,14 @@ class JsonFormatter(logging.Formatter):
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            entry.update(_clean(fields))
+            # `redacted`: the caller (the access log) masked its fields already; not twice.
+            entry.update(fields if getattr(record, "redacted", False) else _clean(fields))
         else:
             entry["msg"] = redact(record.getMessage())
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False)
+        # orjson: several times faster than json, UTF-8 as is, control characters escaped.
+        return orjson.dumps(entry, default=str).decode()
 
 
 def json_handler(stream: Any = None, path: Path | None = None) -> logging.Handler:

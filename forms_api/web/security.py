@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S)
@@ -51,21 +50,36 @@ def content_security_policy(script_hashes: Iterable[str] = ()) -> str:
 NO_STORE_PREFIXES = ("/api/", "/admin/")
 
 
+def baseline_headers(csp: str) -> dict[str, str]:
+    """The headers every answer carries (nginx sends the same with the files it serves)."""
+    return {
+        "Content-Security-Policy": csp,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "X-Permitted-Cross-Domain-Policies": "none",
+    }
+
+
+def nginx_headers(site_dir: Path) -> str:
+    """`add_header` lines for nginx, with the CSP of this build's inline scripts."""
+    csp = content_security_policy(inline_script_hashes(site_dir))
+    lines = [f'add_header {name} "{value}" always;' for name, value in baseline_headers(csp).items()]
+    return "# Written by `portal build` (forms_api/security.py); included by deploy/nginx.\n" + \
+        "\n".join(lines) + "\n"
+
+
 class SecurityHeadersMiddleware:
     """Adds the baseline headers to every HTTP response; `no-store` under /api and /admin."""
 
     def __init__(self, app: ASGIApp, csp: str) -> None:
         self.app = app
-        self.headers = {
-            "Content-Security-Policy": csp,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",
-            "X-Frame-Options": "DENY",
-            "Cross-Origin-Opener-Policy": "same-origin",
-            "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-            "Cross-Origin-Resource-Policy": "same-origin",
-            "X-Permitted-Cross-Domain-Policies": "none",
-        }
+        self.headers = baseline_headers(csp)
+        # Encoded once: each response only appends the pairs it does not set itself.
+        self.raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,11 +91,13 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    headers.setdefault(name, value)
+                headers = list(message.get("headers", ()))
+                present = {bytes(name).lower() for name, _ in headers}
+                headers += [pair for pair in self.raw if pair[0] not in present]
                 if no_store:
-                    headers["Cache-Control"] = "no-store"
+                    headers = [h for h in headers if bytes(h[0]).lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -157,10 +157,25 @@ def test_wrong_token_is_refused_and_nothing_shown(client: TestClient) -> None:
 def test_failed_logins_are_throttled(client: TestClient) -> None:
     for _ in range(10):
         assert client.post("/admin/login", data={"token": "nope"}).status_code == 401
-    locked = client.post("/admin/login", data={"token": ADMIN_TOKEN}, follow_redirects=False)
+    locked = client.post("/admin/login", data={"token": "nope"}, follow_redirects=False)
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
-    api = client.get("/api/admin/bookings", headers=ADMIN)
+    api = client.get("/api/admin/bookings", headers={"Authorization": "Bearer nope"})
     assert_error(api, 429, "rate_limited")
+
+
+def test_a_valid_token_is_never_locked_out_by_others_failures(client: TestClient) -> None:
+    # Everyone behind the bureau's NAT shares one address: a colleague's (or an attacker's)
+    # wrong guesses must not refuse a valid token, by API or console.
+    for _ in range(10):
+        client.get("/api/admin/bookings", headers={"Authorization": "Bearer wrong"})
+    assert_error(client.get("/api/admin/bookings", headers={"Authorization": "Bearer wrong"}),
+                 429, "rate_limited")
+    assert client.get("/api/admin/bookings", headers=ADMIN).status_code == 200
+    page = client.post("/admin/login", data={"token": ADMIN_TOKEN}, follow_redirects=False)
+    assert page.status_code == 303 and "set-cookie" in page.headers
+    # The valid login did not reset the count: further wrong guesses are still refused.
+    again = client.post("/admin/login", data={"token": "nope"}, follow_redirects=False)
+    assert again.status_code == 429
 
 
 def test_state_changes_need_the_csrf_token(client: TestClient) -> None:
