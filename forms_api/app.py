@@ -33,6 +33,7 @@ from forms_api.domain import Domain
 from forms_api.errors import EXCEPTION_HANDLERS, ApiError, api_error_handler
 from forms_api.forms import FormSpec
 from forms_api.modules import load_modules
+from forms_api.notices.domain import DOMAIN as NOTICES
 from forms_api.settings import Settings
 from forms_api.storage import Database
 from forms_api.trainings.domain import DOMAIN as TRAININGS
@@ -52,7 +53,7 @@ from forms_api.web.site import SitePages
 from forms_api.web.templating import environment
 
 #: Every domain, lowest first: a domain imports only the domains before it.
-DOMAINS: tuple[Domain, ...] = (TRAININGS, VOLUNTEERS, BOOKINGS)
+DOMAINS: tuple[Domain, ...] = (NOTICES, TRAININGS, VOLUNTEERS, BOOKINGS)
 
 #: The public forms of every domain, by name (the build hook renders them into the pages).
 FORMS: dict[str, FormSpec] = {spec.name: spec for d in DOMAINS for spec in d.forms}

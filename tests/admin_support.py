@@ -7,7 +7,9 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from tests.forms_support import ADMIN_TOKEN
+from tests.forms_support import ADMIN, ADMIN_TOKEN
+
+__all__ = ["ADMIN", "ADMIN_TOKEN", "csrf_of", "login", "post_form"]
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -43,6 +43,9 @@ EVENTS: dict[str, str] = {
 STATUSES: dict[str, str] = {"waiting": "等待发送", "sent": "已发送", "failed": "发送失败",
                             "handed": "已通知（人工）"}
 
+#: How every notice ends: who sends it.
+SIGNATURE = "——心育驿站（市教育局中小学心理健康教育）"
+
 Role = Literal["volunteer", "school", "teacher", "bureau"]
 
 
@@ -54,6 +57,12 @@ class Recipient:
     name: str | None = None
     phone: str | None = None
     email: str | None = None
+
+    @property
+    def mobile(self) -> str | None:
+        """The phone if it can take a text message (a landline `0AREA-NUMBER` cannot)."""
+        phone = self.phone or ""
+        return phone if len(phone) == 11 and phone.isdigit() and phone[0] == "1" else None
 
     def as_dict(self) -> dict[str, Any]:
         return {"role": self.role, "name": self.name, "phone": self.phone, "email": self.email}

@@ -3,7 +3,8 @@
 `POST` of `{"id", "event", "to": {"phone", "email"}, "text", "link"}` with
 `X-Portal-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes>` keyed with
 `PORTAL_WEBHOOK_SECRET`. A 2xx answer is delivery; 408, 429 and 5xx (and a lost connection)
-are tried again; any other answer is permanent. The receiver dedupes by `id`: after a crash
+are tried again; any other answer is permanent. `to.phone` is a mobile number or null (a
+landline cannot take a text message). The receiver dedupes by `id`: after a crash
 the same notice may arrive twice. httpx is the client because the project's tests use it
 already and it is async.
 """
@@ -29,7 +30,7 @@ RETRIED = (408, 425, 429)
 def body_of(message: Message) -> bytes:
     """The exact bytes that are signed and sent."""
     document = {"id": message.id, "event": message.event,
-                "to": {"phone": message.to.phone, "email": message.to.email},
+                "to": {"phone": message.to.mobile, "email": message.to.email},
                 "text": message.text, "link": message.link}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -53,7 +54,7 @@ class WebhookChannel:
         return cls(settings.webhook_url, settings.webhook_secret)
 
     def reaches(self, to: Recipient) -> bool:
-        return bool(to.phone or to.email)
+        return bool(to.mobile or to.email)
 
     async def send(self, message: Message) -> None:
         body = body_of(message)

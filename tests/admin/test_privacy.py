@@ -48,7 +48,8 @@ def test_everything_about_one_phone_is_found_exported_and_deleted(client: TestCl
     _seed(client)
     found = client.post("/api/admin/privacy/lookup", json={"phone": "139 1234 5678"},
                         headers=ADMIN).json()["collections"]
-    assert {k: len(v) for k, v in found.items()} == {"volunteers": 1, "bookings": 1, "attendance": 1}
+    assert {k: len(v) for k, v in found.items()} == {"volunteers": 1, "bookings": 1, "attendance": 1,
+                                                     "outbox": 2}
     exported = client.post("/api/admin/privacy/export", json={"phone": PHONE}, headers=ADMIN)
     assert exported.status_code == 200
     assert "attachment" in exported.headers["content-disposition"]
@@ -56,7 +57,8 @@ def test_everything_about_one_phone_is_found_exported_and_deleted(client: TestCl
     assert document["collections"]["volunteers"][0]["phone"] == PHONE
     assert PHONE.encode() in _data_files(client)
     deleted = client.post("/api/admin/privacy/delete", json={"phone": PHONE}, headers=ADMIN)
-    assert deleted.json() == {"deleted": {"volunteers": 1, "bookings": 1, "attendance": 1}}
+    assert deleted.json() == {"deleted": {"volunteers": 1, "bookings": 1, "attendance": 1,
+                                                     "outbox": 2}}
     again = client.post("/api/admin/privacy/lookup", json={"phone": PHONE}, headers=ADMIN)
     assert all(not rows for rows in again.json()["collections"].values())
     # The others are untouched, and the number is gone from the files on disk too.
@@ -74,7 +76,8 @@ def test_privacy_actions_are_audited_without_the_number(client: TestClient) -> N
     actions = [e["action"] for e in entries]
     assert {"privacy.lookup", "privacy.export", "privacy.delete"} <= set(actions)
     delete = next(e for e in entries if e["action"] == "privacy.delete")
-    assert delete["detail"] == {"volunteers": 1, "bookings": 1, "attendance": 1}
+    assert delete["detail"] == {"volunteers": 1, "bookings": 1, "attendance": 1,
+                                                     "outbox": 2}
     assert delete["actor"] == "bootstrap" and delete["at"]
     text = orjson.dumps(entries).decode()
     assert PHONE not in text and "5678" not in text and "王芳" not in text
@@ -127,6 +130,11 @@ def _retention_db() -> Database:
         {"id": "b-done-old", "status": "completed", "created_at": _old(900), "updated_at": _old(731)},
         {"id": "b-confirmed-old", "status": "confirmed", "created_at": _old(900), "updated_at": _old(800)},
         {"id": "b-done-new", "status": "cancelled", "created_at": _old(900), "updated_at": _old(700)}])
+    db.table("outbox").insert_multiple([  # notices: sent or handed ones go after 180 days
+        {"id": "n-sent-old", "status": "sent", "phone": "3", "created_at": _old(200)},
+        {"id": "n-handed-old", "status": "handed", "phone": "3", "created_at": _old(181)},
+        {"id": "n-failed-old", "status": "failed", "phone": "3", "created_at": _old(400)},
+        {"id": "n-sent-new", "status": "sent", "phone": "3", "created_at": _old(10)}])
     db.table("audit_log").insert_multiple([
         {"id": "l-old", "at": _old(1830), "actor": "a", "action": "x", "target": "t", "detail": {}},
         {"id": "l-new", "at": _old(1), "actor": "a", "action": "x", "target": "t", "detail": {}}])
@@ -140,7 +148,8 @@ def _ids(db: Database, table: str) -> set[str]:
 def test_purge_deletes_what_is_past_its_retention_period() -> None:
     db = _retention_db()
     removed = privacy.purge(db, REGISTRY.personal, Settings(), "cli:test")
-    assert removed == {"attendance": 1, "volunteers": 2, "bookings": 1, "audit_log": 1}
+    assert removed == {"outbox": 2, "attendance": 1, "volunteers": 2, "bookings": 1, "audit_log": 1}
+    assert _ids(db, "outbox") == {"n-failed-old", "n-sent-new"}
     assert _ids(db, "attendance") == {"a-new"}
     assert _ids(db, "volunteers") == {"v-approved-old", "v-rejected-new"}
     assert _ids(db, "bookings") == {"b-confirmed-old", "b-done-new"}
@@ -152,7 +161,8 @@ def test_purge_deletes_what_is_past_its_retention_period() -> None:
 def test_zero_keeps_a_collection() -> None:
     db = _retention_db()
     settings = Settings(retention_attendance_days=0, retention_volunteers_days=0,
-                        retention_bookings_days=0, retention_audit_days=0)
+                        retention_bookings_days=0, retention_audit_days=0,
+                        retention_notices_days=0)
     assert privacy.purge(db, REGISTRY.personal, settings, "t") == {}
     assert len(_ids(db, "attendance")) == 2
     shorter = Settings(retention_bookings_days=30)
