@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from forms_api import clock
 from forms_api.notices import sender as sending
-from forms_api.notices.channels import ChannelError, Message
+from forms_api.notices.channels import Message
 from forms_api.notices.outbox import OUTBOX, Recipient, bureau, enqueue, personal_link
 from forms_api.notices.smtp import SmtpChannel
 from forms_api.notices.webhook import WebhookChannel
