@@ -32,6 +32,7 @@ from forms_api.domain import Domain
 from forms_api.errors import EXCEPTION_HANDLERS, ApiError, api_error_handler
 from forms_api.forms import FormSpec
 from forms_api.modules import load_modules
+from forms_api.notices.domain import DOMAIN as NOTICES
 from forms_api.rota.domain import DOMAIN as ROTA
 from forms_api.settings import Settings
 from forms_api.stats.domain import DOMAIN as STATS
@@ -56,7 +57,7 @@ from forms_api.web.static import NotFoundPage, SiteIndex, StaticSite
 from forms_api.web.templating import environment
 
 #: Every domain, lowest first: a domain imports only the domains before it.
-DOMAINS: tuple[Domain, ...] = (TRAININGS, VOLUNTEERS, ROTA, BOOKINGS, STATS)
+DOMAINS: tuple[Domain, ...] = (NOTICES, TRAININGS, VOLUNTEERS, ROTA, BOOKINGS, STATS)
 
 #: The public forms of every domain, by name (the build hook renders them into the pages).
 FORMS: dict[str, FormSpec] = {spec.name: spec for d in DOMAINS for spec in d.forms}
@@ -181,7 +182,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             # The site's files, precompressed at build time, are answered before routing and
             # compression; only the pages the server fills and the API go on.
             Middleware(StaticSite, site=site,
-                       dynamic=[r.path for d in DOMAINS for r in d.pages if isinstance(r, Route)]),
+                       dynamic=[r.path for d in DOMAINS for r in d.pages if isinstance(r, Route)],
+                       prefixes=("/api", "/admin", "/me")),
             Middleware(DynamicGZip, minimum_size=512),
         ],
         # The pages that take a POST (booking lookup) answer refusals in the API's shape.

@@ -18,6 +18,7 @@ from forms_api.storage import StorageError, backup_data_dir, restore_data_dir
 from forms_api.storage.factory import open_database
 from forms_api.storage.migrate import add_command as add_migrate
 from forms_api.web import logs
+from forms_api.web.protocol import guarded_protocol
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -52,8 +53,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # uvicorn's access log prints query strings (a booking lookup carries a phone number);
     # the app logs requests itself, without them. log_config=None keeps forms_api.logs's
     # JSON lines for uvicorn's own messages too.
-    from forms_api.web.protocol import guarded_protocol
-
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
                 log_level="info", server_header=False,
                 # httptools (measured several times faster than h11; see bench/README.md),

@@ -115,6 +115,12 @@ class Settings:
                   "doc": "Days a finished booking (completed, cancelled or declined) is kept "
                          "after its last change. 0 keeps them."},
     )
+    retention_notices_days: int = field(
+        default=180,
+        metadata={"env": "PORTAL_RETENTION_NOTICES_DAYS", "parse": _nonnegative_int,
+                  "doc": "Days a notice that was sent or passed on by hand is kept in the "
+                         "outbox (it holds a phone or an e-mail address). 0 keeps them."},
+    )
     retention_audit_days: int = field(
         default=1825,
         metadata={"env": "PORTAL_RETENTION_AUDIT_DAYS", "parse": _nonnegative_int,

@@ -22,7 +22,7 @@ from forms_api.forms.render import MARKER, region, render_form, with_address
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     # The portal's public address (`PORTAL_SITE_URL`, passed by `portal build`), named in the
     # notes the offline copy shows where a page needs the server.
-    site_url = config.extra.get("portal_site_url") or None
+    site_url = (config.extra.get("portal_site_url") if config is not None else None) or None
 
     def fill(match: re.Match[str]) -> str:
         kind, name = match["kind"], match["name"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from forms_api.admin.privacy import PersonalData
 from forms_api.admin.registry import Card
-from forms_api.bookings import api, console, exports, openapi, pages
+from forms_api.bookings import api, console, exports, openapi, pages, reminders
 from forms_api.bookings.forms import BOOKING_FORM, LOOKUP_FORM
 from forms_api.bookings.records import BOOKINGS, FINISHED
 from forms_api.domain import Domain
@@ -36,4 +36,5 @@ DOMAIN = Domain(
     personal=(REQUESTS,),
     audit_actions={"booking.change": "处理预约", "limits.update": "修改预约限制"},
     openapi=openapi.PART,
+    jobs=(reminders.remind,),
 )

@@ -14,10 +14,11 @@ from typing import Any
 from forms_api import clock
 from forms_api.admin import audit
 from forms_api.admin.lists import by_status
-from forms_api.bookings import rules
+from forms_api.bookings import notices, rules
 from forms_api.bookings.forms import TIME_SLOTS, BookingChange
 from forms_api.bookings.records import BOOKINGS, MOVES, STATUSES
 from forms_api.errors import ApiError, found
+from forms_api.storage import Database
 from forms_api.volunteers.records import VOLUNTEERS
 from forms_api.web.context import Portal
 
@@ -50,7 +51,18 @@ def change(p: Portal, booking_id: str, form: BookingChange, admin: str) -> dict[
         updated = found(table.update_id(booking_id, changes), NOT_FOUND)
         audit.record(db, admin, "booking.change", f"{BOOKINGS}/{booking_id}",
                      **{"from": booking["status"], "to": form.status})
+        _tell(db, booking, updated)
         return updated
+
+
+def _tell(db: Database, before: dict[str, Any], booking: dict[str, Any]) -> None:
+    """The notices of a move, in its transaction (a completed visit's feedback is separate)."""
+    if booking["status"] == "confirmed":
+        notices.confirmed(db, before, booking)
+    elif booking["status"] == "declined":
+        notices.declined(db, before, booking)
+    elif booking["status"] == "cancelled":
+        notices.cancelled(db, before, booking, by_bureau=True)
 
 
 def _confirmation(p: Portal, booking: dict[str, Any], form: BookingChange) -> dict[str, Any]:
@@ -74,4 +86,6 @@ def _confirmation(p: Portal, booking: dict[str, Any], form: BookingChange) -> di
             raise ApiError(409, "expert_busy",
                            f"这位专家在 {day.isoformat()} {TIME_SLOTS[form.time_slot or '']}"
                            f"已有确认的进校活动（{other['reference']}）。")
-    return {"date": day.isoformat(), "time_slot": form.time_slot, "expert_id": form.expert_id}
+    # A new date is reminded of anew (`forms_api.bookings.reminders`).
+    return {"date": day.isoformat(), "time_slot": form.time_slot, "expert_id": form.expert_id,
+            "reminded_at": None}

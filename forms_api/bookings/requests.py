@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from forms_api import clock
-from forms_api.bookings import rules
+from forms_api.bookings import notices, rules
 from forms_api.bookings.forms import Booking, new_reference
 from forms_api.bookings.records import (
     BOOKINGS,
@@ -49,6 +49,7 @@ def request_visit(p: Portal, form: Booking, key: str | None) -> Outcome:
                   "date": None, "note": None, "created_at": now, "updated_at": now,
                   "submission": key}
         table.insert(record)
+        notices.received(db, record)
     return 201, {"id": record["id"], "reference": reference, "status": "requested"}, thanks(reference)
 
 
@@ -68,6 +69,8 @@ def cancel(p: Portal, reference: str, phone: str) -> dict[str, Any]:
             if booking["status"] not in CANCELLABLE:
                 shown = PUBLIC_STATUSES.get(booking["status"], booking["status"])
                 raise ApiError(409, "invalid_transition", f"这个预约当前状态不能取消（{shown}）。")
+            before = booking
             booking = db.table(BOOKINGS).update_id(booking["id"], {
                 "status": "cancelled", "updated_at": clock.iso(clock.now())}) or booking
+            notices.cancelled(db, before, booking, by_bureau=False)
         return public_booking(db, booking)

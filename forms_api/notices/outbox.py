@@ -1,8 +1,10 @@
 """The outbox (table `outbox`): every notice is stored before it is sent.
 
-Notice: {id, event, to: {name, phone, email, role}, subject, text, link, status
-(`waiting` | `sent` | `failed` | `handed`), attempts, channels: {channel: {status, at,
-error?}}, next_attempt_at, created_at, sent_at}. `link` is a path under `PORTAL_SITE_URL`
+Notice: {id, event, to: {name, phone, email, role}, phone (a copy of `to.phone`, for the
+privacy lookup), subject, text, link, status (`waiting` | `sent` | `failed` | `handed`),
+attempts, channels: {channel: {status (`sending` | `retry` | `sent` | `failed`), at, attempts,
+run, next_at?, error?}}, log: [{channel, at, outcome, error?}], next_attempt_at, created_at,
+sent_at, handed_by?, handed_at?}. `link` is a path under `PORTAL_SITE_URL`
 (`/booking/status/?ref=…`), or `{"personal": {"kind": "volunteer" | "teacher", "id": …}}` for
 a person's own page: a personal link is minted only when the notice is sent (or shown to
 staff to pass on), so the database never holds a usable token, only its hash.
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from forms_api import clock
+from forms_api.settings import Settings
 from forms_api.storage import Database, new_id
 
 OUTBOX = "outbox"
@@ -34,9 +37,14 @@ EVENTS: dict[str, str] = {
     "registration.promoted": "候补转为正式报名", "session.cancelled": "培训取消",
     "session.changed": "培训时间地点变更", "shift.reminder": "值班提醒",
     "shift.swap": "值班换班", "shift.gap": "值班缺岗",
+    # An extension of the contract's list: the bureau hears of a notice that failed for good.
+    "notice.failed": "通知发送失败",
 }
 STATUSES: dict[str, str] = {"waiting": "等待发送", "sent": "已发送", "failed": "发送失败",
                             "handed": "已通知（人工）"}
+
+#: How every notice ends: who sends it.
+SIGNATURE = "——心育驿站（市教育局中小学心理健康教育）"
 
 Role = Literal["volunteer", "school", "teacher", "bureau"]
 
@@ -49,6 +57,12 @@ class Recipient:
     name: str | None = None
     phone: str | None = None
     email: str | None = None
+
+    @property
+    def mobile(self) -> str | None:
+        """The phone if it can take a text message (a landline `0AREA-NUMBER` cannot)."""
+        phone = self.phone or ""
+        return phone if len(phone) == 11 and phone.isdigit() and phone[0] == "1" else None
 
     def as_dict(self) -> dict[str, Any]:
         return {"role": self.role, "name": self.name, "phone": self.phone, "email": self.email}
@@ -65,8 +79,14 @@ def enqueue(db: Database, event: str, to: Recipient, subject: str, text: str,
     if event not in EVENTS:
         raise ValueError(f"unknown notice event {event!r}")
     now = clock.iso(clock.now())
-    record = {"id": new_id(), "event": event, "to": to.as_dict(), "subject": subject,
-              "text": text, "link": link, "status": "waiting", "attempts": 0, "channels": {},
-              "next_attempt_at": now, "created_at": now, "sent_at": None}
+    record: dict[str, Any] = {
+        "id": new_id(), "event": event, "to": to.as_dict(), "phone": to.phone,
+        "subject": subject, "text": text, "link": link, "status": "waiting", "attempts": 0,
+        "channels": {}, "log": [], "next_attempt_at": now, "created_at": now, "sent_at": None}
     db.table(OUTBOX).insert(record)
     return record
+
+
+def bureau(settings: Settings) -> Recipient:
+    """The bureau's mailbox (`PORTAL_BUREAU_EMAIL`); unset, its notices wait for staff."""
+    return Recipient("bureau", settings.bureau_name, None, settings.bureau_email)

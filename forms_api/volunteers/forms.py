@@ -1,6 +1,6 @@
 """专家志愿者报名: the sign-up form of an expert volunteer (table `volunteers`).
 
-Record: {id, status (pending|approved|rejected), name, phone, email, organization, title,
+Record: {id, status (pending|needs_info|approved|rejected), name, phone, email, organization, title,
 roles (`visits` | `hotline`; absent in older records: visits only),
 qualifications, years_experience, expertise, districts, availability, bio, public_profile,
 consent, notice_version, note, created_at, updated_at, submission}.
@@ -111,9 +111,11 @@ def unmet_criteria(form: Volunteer) -> list[str]:
 class Review(PortalForm):
     """审核志愿者"""
 
-    status: Literal["approved", "rejected"] = field("审核结果", widget="radio",
-                                                    choices={"approved": "通过", "rejected": "不通过"})
-    note: str | None = field("备注", None, max_length=500)
+    status: Literal["approved", "rejected", "needs_info"] = field(
+        "审核结果", widget="radio",
+        choices={"approved": "通过", "rejected": "不通过", "needs_info": "请补充材料"})
+    note: str | None = field("备注", None, max_length=500,
+                             help="不通过时写原因、请补充材料时写明需要什么：会告知对方。")
 
 
 VOLUNTEER_FORM = FormSpec("volunteers", Volunteer, "/api/volunteers", "volunteer/", "提交报名")

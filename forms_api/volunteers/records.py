@@ -1,10 +1,11 @@
 """Expert volunteers (table `volunteers`): statuses, moves and the public directory.
 
-Record: {id, status, name, phone, email, organization, title, qualifications,
+Record: {id, status (pending|needs_info|approved|rejected), name, phone, email, organization, title, qualifications,
 years_experience, expertise, districts, availability, bio, public_profile, consent,
 notice_version, note, info_requested?, reviewed_by?, created_at, updated_at, submission}.
-Moves: pending → approved | rejected; approved → rejected (approval withdrawn). Asking for
-more information keeps the application pending and records the request (`info_requested`).
+Moves: pending → approved | rejected | needs_info (more material asked for, with a note, also
+kept as `info_requested`); needs_info → pending (the volunteer resubmits through their own
+page) | approved | rejected; approved → rejected (approval withdrawn).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from forms_api.storage import Database
 
 VOLUNTEERS = "volunteers"
 
-StatusCode = Literal["pending", "approved", "rejected"]
-STATUSES: dict[str, str] = {"pending": "待审核", "approved": "已通过", "rejected": "未通过"}
+StatusCode = Literal["pending", "needs_info", "approved", "rejected"]
+STATUSES: dict[str, str] = {"pending": "待审核", "needs_info": "待补充材料", "approved": "已通过",
+                            "rejected": "未通过"}
 check_choices(StatusCode, STATUSES)
-MOVES: dict[str, tuple[str, ...]] = {"pending": ("approved", "rejected"),
+MOVES: dict[str, tuple[str, ...]] = {"pending": ("approved", "rejected", "needs_info"),
+                                     "needs_info": ("pending", "approved", "rejected"),
                                      "approved": ("rejected",), "rejected": ()}
 #: An application with one of these statuses blocks a second one from the same phone.
-ACTIVE = ("pending", "approved")
+ACTIVE = ("pending", "needs_info", "approved")
 EXPERT_FIELDS = ("id", "name", "title", "organization", "expertise")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from forms_api import clock
 from forms_api.errors import ApiError
 from forms_api.storage import new_id
+from forms_api.volunteers import notices
 from forms_api.volunteers.forms import MIN_YEARS, Volunteer, unmet_criteria
 from forms_api.volunteers.records import ACTIVE, VOLUNTEERS
 from forms_api.web.context import Portal
@@ -36,6 +37,7 @@ def register(p: Portal, form: Volunteer, key: str | None) -> Outcome:
                   "notice_version": p.notice_version, "note": None, "created_at": now,
                   "updated_at": now, "submission": key}
         table.insert(record)
+        notices.received(db, record)
     return 201, {"id": record["id"], "status": "pending"}, THANKS
 
 

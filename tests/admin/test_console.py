@@ -138,7 +138,7 @@ def test_review_a_volunteer_in_the_console(console: tuple[TestClient, str]) -> N
     assert missing.status_code == 422
     asked = post_form(client, path, csrf, action="request_info", note="请补充证书照片")
     assert asked.status_code == 303
-    assert "已请补充材料" in client.get("/admin/volunteers/").text
+    assert "待补充材料" in client.get("/admin/volunteers/").text
     assert post_form(client, path, csrf, action="approved", note="").status_code == 303
     assert "李" not in client.get("/admin/experts/").text and "张明" in client.get("/admin/experts/").text
     refused = post_form(client, path, csrf, action="approved", note="")

@@ -49,7 +49,7 @@ def test_everything_about_one_phone_is_found_exported_and_deleted(client: TestCl
     found = client.post("/api/admin/privacy/lookup", json={"phone": "139 1234 5678"},
                         headers=ADMIN).json()["collections"]
     assert {k: len(v) for k, v in found.items()} == {"volunteers": 1, "bookings": 1, "attendance": 1,
-                                                       "registrations": 0}
+                                                       "registrations": 0, "outbox": 2}
     exported = client.post("/api/admin/privacy/export", json={"phone": PHONE}, headers=ADMIN)
     assert exported.status_code == 200
     assert "attachment" in exported.headers["content-disposition"]
@@ -57,7 +57,7 @@ def test_everything_about_one_phone_is_found_exported_and_deleted(client: TestCl
         "content-disposition"]  # 个人信息-YYYYMMDD.json
     document = orjson.loads(exported.content)
     assert set(document) == {"说明", "手机号", "导出时间", "记录"}
-    assert set(document["记录"]) == {"培训签到", "培训报名", "专家志愿者报名", "进校预约"}
+    assert set(document["记录"]) == {"培训签到", "培训报名", "专家志愿者报名", "进校预约", "通知"}
     application = document["记录"]["专家志愿者报名"][0]
     assert application["手机号"] == PHONE and application["状态"] in ("待审核", "已通过")
     assert "status" not in application and "id" not in application
@@ -65,7 +65,7 @@ def test_everything_about_one_phone_is_found_exported_and_deleted(client: TestCl
     assert PHONE.encode() in _data_files(client)
     deleted = client.post("/api/admin/privacy/delete", json={"phone": PHONE}, headers=ADMIN)
     assert deleted.json() == {"deleted": {"volunteers": 1, "bookings": 1, "attendance": 1,
-                                            "registrations": 0}}
+                                            "registrations": 0, "outbox": 2}}
     again = client.post("/api/admin/privacy/lookup", json={"phone": PHONE}, headers=ADMIN)
     assert all(not rows for rows in again.json()["collections"].values())
     # The others are untouched, and the number is gone from the files on disk too.
@@ -84,7 +84,7 @@ def test_privacy_actions_are_audited_without_the_number(client: TestClient) -> N
     assert {"privacy.lookup", "privacy.export", "privacy.delete"} <= set(actions)
     delete = next(e for e in entries if e["action"] == "privacy.delete")
     assert delete["detail"] == {"volunteers": 1, "bookings": 1, "attendance": 1,
-                                "registrations": 0}
+                                "registrations": 0, "outbox": 2}
     assert delete["actor"] == "bootstrap" and delete["at"]
     text = orjson.dumps(entries).decode()
     assert PHONE not in text and "5678" not in text and "王芳" not in text
@@ -137,6 +137,11 @@ def _retention_db() -> Database:
         {"id": "b-done-old", "status": "completed", "created_at": _old(900), "updated_at": _old(731)},
         {"id": "b-confirmed-old", "status": "confirmed", "created_at": _old(900), "updated_at": _old(800)},
         {"id": "b-done-new", "status": "cancelled", "created_at": _old(900), "updated_at": _old(700)}])
+    db.table("outbox").insert_multiple([  # notices: sent or handed ones go after 180 days
+        {"id": "n-sent-old", "status": "sent", "phone": "3", "created_at": _old(200)},
+        {"id": "n-handed-old", "status": "handed", "phone": "3", "created_at": _old(181)},
+        {"id": "n-failed-old", "status": "failed", "phone": "3", "created_at": _old(400)},
+        {"id": "n-sent-new", "status": "sent", "phone": "3", "created_at": _old(10)}])
     db.table("audit_log").insert_multiple([
         {"id": "l-old", "at": _old(1830), "actor": "a", "action": "x", "target": "t", "detail": {}},
         {"id": "l-new", "at": _old(1), "actor": "a", "action": "x", "target": "t", "detail": {}}])
@@ -150,8 +155,9 @@ def _ids(db: Database, table: str) -> set[str]:
 def test_purge_deletes_what_is_past_its_retention_period() -> None:
     db = _retention_db()
     removed = privacy.purge(db, REGISTRY.personal, Settings(), "cli:test")
-    assert removed == {"attendance": 1, "volunteers": 2, "bookings": 1, "audit_log": 1,
+    assert removed == {"outbox": 2, "attendance": 1, "volunteers": 2, "bookings": 1, "audit_log": 1,
                        "registrations": 0}
+    assert _ids(db, "outbox") == {"n-failed-old", "n-sent-new"}
     assert _ids(db, "attendance") == {"a-new"}
     assert _ids(db, "volunteers") == {"v-approved-old", "v-rejected-new"}
     assert _ids(db, "bookings") == {"b-confirmed-old", "b-done-new"}
@@ -163,7 +169,8 @@ def test_purge_deletes_what_is_past_its_retention_period() -> None:
 def test_zero_keeps_a_collection() -> None:
     db = _retention_db()
     settings = Settings(retention_attendance_days=0, retention_volunteers_days=0,
-                        retention_bookings_days=0, retention_audit_days=0)
+                        retention_bookings_days=0, retention_audit_days=0,
+                        retention_notices_days=0)
     assert privacy.purge(db, REGISTRY.personal, settings, "t") == {}
     assert len(_ids(db, "attendance")) == 2
     shorter = Settings(retention_bookings_days=30)

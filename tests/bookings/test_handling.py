@@ -60,18 +60,25 @@ def test_volunteer_moves(client: TestClient, start: str, target: str) -> None:
 
 
 def test_volunteer_moves_table_is_as_documented() -> None:
-    assert admin_volunteers.MOVES == {"pending": ("approved", "rejected"),
+    assert admin_volunteers.MOVES == {"pending": ("approved", "rejected", "needs_info"),
+                                      "needs_info": ("pending", "approved", "rejected"),
                                       "approved": ("rejected",), "rejected": ()}
 
 
-def test_ask_for_more_information_keeps_it_pending(client: TestClient) -> None:
+def test_ask_for_more_information_moves_it_to_needs_info(client: TestClient) -> None:
     volunteer_id = _volunteer(client, "pending")
     path = f"/api/admin/volunteers/{volunteer_id}/request-info"
     assert_error(client.post(path, json={}, headers=ADMIN), 422, "validation_error")
     response = client.post(path, json={"note": "请补充心理咨询师证书编号"}, headers=ADMIN)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["status"] == "pending" and body["info_requested"]["note"] == "请补充心理咨询师证书编号"
+    assert body["status"] == "needs_info" and body["info_requested"]["note"] == "请补充心理咨询师证书编号"
+    patched = _volunteer(client, "pending")
+    path = f"/api/admin/volunteers/{patched}"
+    assert_error(client.patch(path, json={"status": "needs_info"}, headers=ADMIN), 422,
+                 "validation_error")
+    asked = client.patch(path, json={"status": "needs_info", "note": "请补充证书照片"}, headers=ADMIN)
+    assert asked.status_code == 200 and asked.json()["status"] == "needs_info", asked.text
     approved = _volunteer(client, "approved")
     assert_error(client.post(f"/api/admin/volunteers/{approved}/request-info",
                              json={"note": "x"}, headers=ADMIN), 409, "invalid_transition")

@@ -85,7 +85,7 @@ def test_run_a_training_from_a_phone(browse: Browse, portal: PortalServer) -> No
 
     for path in ("/admin/trainings/", "/admin/hours/", "/admin/volunteers/", "/admin/experts/",
                  "/admin/bookings/", "/admin/visits/", "/admin/limits/", "/admin/exports/",
-                 "/admin/privacy/", "/admin/audit/"):
+                 "/admin/privacy/", "/admin/audit/", "/admin/outbox/?status=all"):
         page.goto(path)
         assert_console_fits_phone(page, path)
 
@@ -124,7 +124,14 @@ def test_handle_a_booking_on_a_desktop(browse: Browse, portal: PortalServer) -> 
     for path in ("/admin/", "/admin/trainings/", "/admin/trainings/new", "/admin/volunteers/",
                  f"/admin/volunteers/{volunteer['id']}/", f"/admin/experts/{volunteer['id']}/",
                  "/admin/bookings/?status=all", "/admin/visits/", "/admin/limits/",
-                 "/admin/exports/", "/admin/privacy/", "/admin/audit/"):
+                 "/admin/exports/", "/admin/privacy/", "/admin/audit/",
+                 "/admin/outbox/?status=all"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280, path
         assert_accessible(page, f"{path} (desktop)")
+
+    # A waiting notice (no channel here): its text to pass on, and the buttons to do so.
+    page.goto("/admin/outbox/?status=waiting")
+    page.locator(".adm-table a").first.click()
+    expect(page.get_by_role("button", name="已转告，标记为已通知")).to_be_visible()
+    assert_accessible(page, "notice page (desktop)")
