@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 from typing import Any, Literal
 
+from forms_api.bookings import history
 from forms_api.forms.fields import check_choices
 from forms_api.storage import Database
 from forms_api.volunteers.records import VOLUNTEERS
@@ -62,4 +63,8 @@ def public_booking(db: Database, booking: dict[str, Any]) -> dict[str, Any]:
             "school": booking["school"], "date": booking.get("date"),
             "time_slot": booking["time_slot"], "expert": expert,
             "preferred_dates": booking["preferred_dates"], "topic": booking["topic"],
-            "reason": booking.get("reason") if booking["status"] == "declined" else None}
+            "reason": booking.get("reason") if booking["status"] == "declined" else None,
+            "history": history.plain(booking),
+            # The expert's data was deleted or the expert withdrew: the bureau will rearrange.
+            "reassigning": booking["status"] == "confirmed" and bool(booking.get("expert_id"))
+            and expert is None}
