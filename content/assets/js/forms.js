@@ -161,7 +161,9 @@
 
   function start() {
     document.querySelectorAll("form[data-portal-form]").forEach(function (form) {
-      if (form.getAttribute("data-portal-form") === "booking_lookup") return; // answered by a page
+      var name = form.getAttribute("data-portal-form") || "";
+      // Answered by a page: the booking lookup and the forms of a person's own page (me_…).
+      if (name === "booking_lookup" || name.indexOf("me_") === 0) return;
       bind(form);
     });
     if (location.protocol === "file:") {
