@@ -32,6 +32,7 @@ from forms_api.bookings.domain import DOMAIN as BOOKINGS
 from forms_api.domain import Domain
 from forms_api.errors import EXCEPTION_HANDLERS, ApiError, api_error_handler
 from forms_api.forms import FormSpec
+from forms_api.me.domain import DOMAIN as ME
 from forms_api.modules import load_modules
 from forms_api.settings import Settings
 from forms_api.storage import Database
@@ -52,7 +53,7 @@ from forms_api.web.site import SitePages
 from forms_api.web.templating import environment
 
 #: Every domain, lowest first: a domain imports only the domains before it.
-DOMAINS: tuple[Domain, ...] = (TRAININGS, VOLUNTEERS, BOOKINGS)
+DOMAINS: tuple[Domain, ...] = (TRAININGS, VOLUNTEERS, BOOKINGS, ME)
 
 #: The public forms of every domain, by name (the build hook renders them into the pages).
 FORMS: dict[str, FormSpec] = {spec.name: spec for d in DOMAINS for spec in d.forms}
@@ -70,6 +71,7 @@ REGISTRY = Registry(
     export_cards=tuple(c for d in DOMAINS for c in d.export_cards),
     menu=(*(m for d in DOMAINS for m in d.menu), *SHELL_MENU),
     audit_actions={k: v for d in DOMAINS for k, v in d.audit_actions.items()},
+    privacy_checks=tuple(c for d in DOMAINS for c in d.privacy_checks),
 )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from pydantic import AfterValidator
+
 from forms_api.forms import FormSpec
-from forms_api.forms.fields import NO_STUDENT_DETAILS, Mobile, PortalForm, Unique, WordList, field
+from forms_api.forms.fields import NO_STUDENT_DETAILS, Mobile, PortalForm, Unique, WordList, field, invalid
 from forms_api.volunteers.forms import (
     EXPERTISE,
     QUALIFICATIONS,
@@ -13,6 +15,15 @@ from forms_api.volunteers.forms import (
     ExpertiseCode,
     QualificationCode,
 )
+
+
+def _must_confirm(value: bool) -> bool:
+    if value is not True:
+        raise invalid("confirm", "请勾选确认后再提交")
+    return value
+
+
+Confirmed = Annotated[bool, AfterValidator(_must_confirm)]
 
 
 class Resubmission(PortalForm):
@@ -50,7 +61,13 @@ class Profile(PortalForm):
 class Withdrawal(PortalForm):
     """退出专家志愿者"""
 
-    confirm: Literal[True] = field("我确认退出专家志愿者服务", widget="checkbox")
+    confirm: Confirmed = field("我确认退出专家志愿者服务", widget="checkbox")
+
+
+class Accept(PortalForm):
+    """接受邀请"""
+
+    booking_id: str = field("活动", max_length=40)
 
 
 class Decline(PortalForm):

@@ -166,6 +166,10 @@
       if (name === "booking_lookup" || name.indexOf("me_") === 0) return;
       bind(form);
     });
+    // Print buttons of the printable sheets (a person's hours record, certificates).
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
     if (location.protocol === "file:") {
       document.querySelectorAll("[data-portal-offline]").forEach(function (p) { p.hidden = false; text(p, OFFLINE); });
     }
