@@ -57,7 +57,7 @@ def public_booking(db: Database, booking: dict[str, Any]) -> dict[str, Any]:
     expert = None
     if booking.get("date") and booking.get("expert_id"):
         person = db.table(VOLUNTEERS).get_id(booking["expert_id"])
-        if person is not None:
+        if person is not None and person["status"] == "approved":
             expert = {"name": person["name"], "title": person.get("title")}
     return {"reference": booking["reference"], "status": booking["status"],
             "school": booking["school"], "date": booking.get("date"),

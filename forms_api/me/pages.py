@@ -66,7 +66,8 @@ PAGES = {"me/": "me", "me/certificate/": "certificate", "me/lookup/": "lookup"}
 
 def answer(p: Portal, page: str, block: str, status: int = 200,
            forms: dict[str, str] | None = None) -> HTMLResponse:
-    html = p.pages.fill(page, forms, slots={PAGES[page]: block})
+    # Also answered at the forms' addresses (/me/resubmit/): <base> keeps the page's links.
+    html = p.pages.fill(page, forms, slots={PAGES[page]: block}, base=True)
     return HTMLResponse(html, status_code=status, headers=PRIVATE)
 
 

@@ -14,7 +14,7 @@ from forms_api.bookings import handling as admin_bookings
 from forms_api.bookings import records as booking_records
 from forms_api.bookings.forms import BookingChange, eligible_dates
 from forms_api.volunteers import records as admin_volunteers
-from tests.admin_support import ADMIN
+from tests.forms_support import ADMIN
 from tests.conftest import assert_error
 from tests.forms_support import approved_expert, booking_body, volunteer_body
 
@@ -24,7 +24,7 @@ _days = itertools.count(0)
 
 @pytest.fixture
 def client(make_client: Callable[..., TestClient]) -> TestClient:
-    from tests.admin_support import ADMIN_TOKEN
+    from tests.forms_support import ADMIN_TOKEN
 
     return make_client(admin_token=ADMIN_TOKEN, rate_limit=0)
 
@@ -60,8 +60,9 @@ def test_volunteer_moves(client: TestClient, start: str, target: str) -> None:
 
 
 def test_volunteer_moves_table_is_as_documented() -> None:
-    assert admin_volunteers.MOVES == {"pending": ("approved", "rejected"),
-                                      "approved": ("rejected",), "rejected": ()}
+    assert admin_volunteers.MOVES == {"pending": ("approved", "rejected", "needs_info"),
+                                      "needs_info": ("pending", "approved", "rejected"),
+                                      "approved": ("rejected",), "rejected": (), "withdrawn": ()}
 
 
 def test_ask_for_more_information_keeps_it_pending(client: TestClient) -> None:
