@@ -99,7 +99,7 @@ def test_results_are_suppressed_below_five_and_comments_below_ten(portal_client:
     assert booking_view["results"]["overall"]["average"] == 4.6
     assert booking_view["comments"] is None
     assert expert_view["results"] is not None
-    for n in range(4):
+    for _ in range(4):
         portal_client.cookies.clear()
         _answer(portal_client, anonymous)
     assert _results(portal_client, made, expert_id)[0]["comments"] is None  # 9 answers
