@@ -14,9 +14,8 @@ from forms_api.bookings import handling as admin_bookings
 from forms_api.bookings import records as booking_records
 from forms_api.bookings.forms import BookingChange, eligible_dates
 from forms_api.volunteers import records as admin_volunteers
-from tests.forms_support import ADMIN
 from tests.conftest import assert_error
-from tests.forms_support import approved_expert, booking_body, volunteer_body
+from tests.forms_support import ADMIN, approved_expert, booking_body, volunteer_body
 
 _phones = (f"139{n:08d}" for n in itertools.count(1000))
 _days = itertools.count(0)
