@@ -31,6 +31,7 @@ from forms_api.bookings.domain import DOMAIN as BOOKINGS
 from forms_api.domain import Domain
 from forms_api.errors import EXCEPTION_HANDLERS, ApiError, api_error_handler
 from forms_api.forms import FormSpec
+from forms_api.me.domain import DOMAIN as ME
 from forms_api.modules import load_modules
 from forms_api.notices.domain import DOMAIN as NOTICES
 from forms_api.rota.domain import DOMAIN as ROTA
@@ -57,7 +58,7 @@ from forms_api.web.static import NotFoundPage, SiteIndex, StaticSite
 from forms_api.web.templating import environment
 
 #: Every domain, lowest first: a domain imports only the domains before it.
-DOMAINS: tuple[Domain, ...] = (NOTICES, TRAININGS, VOLUNTEERS, ROTA, BOOKINGS, STATS)
+DOMAINS: tuple[Domain, ...] = (NOTICES, TRAININGS, VOLUNTEERS, ROTA, BOOKINGS, STATS, ME)
 
 #: The public forms of every domain, by name (the build hook renders them into the pages).
 FORMS: dict[str, FormSpec] = {spec.name: spec for d in DOMAINS for spec in d.forms}
@@ -75,6 +76,7 @@ REGISTRY = Registry(
     export_cards=tuple(c for d in DOMAINS for c in d.export_cards),
     menu=(*(m for d in DOMAINS for m in d.menu), *SHELL_MENU),
     audit_actions={k: v for d in DOMAINS for k, v in d.audit_actions.items()},
+    privacy_checks=tuple(c for d in DOMAINS for c in d.privacy_checks),
 )
 
 

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 
 from forms_api.admin.exports import Export
 from forms_api.admin.privacy import PersonalData
-from forms_api.admin.registry import Card
+from forms_api.admin.registry import Card, PrivacyCheck
 from forms_api.forms import FormSpec
 from forms_api.web.context import Portal
 from forms_api.web.openapi import OpenApiPart
@@ -44,3 +44,4 @@ class Domain:
     audit_actions: Mapping[str, str] = field(default_factory=dict)
     openapi: OpenApiPart = field(default_factory=OpenApiPart)
     jobs: tuple[Job, ...] = ()
+    privacy_checks: tuple[PrivacyCheck, ...] = ()  # warnings before a deletion by phone

@@ -40,7 +40,8 @@ async def export_file(request: Request, ctx: Ctx) -> Response:
 async def privacy_page(request: Request, ctx: Ctx) -> Response:
     personal = admin_state(request).registry.personal
     state = FormState()
-    shown: dict[str, Any] = {"found": None, "deleted": None, "purged": None, "phone": ""}
+    shown: dict[str, Any] = {"found": None, "deleted": None, "purged": None, "phone": "",
+                             "warnings": []}
     if request.method == "POST":
         action = ctx.text("action")
 
@@ -61,6 +62,7 @@ async def privacy_page(request: Request, ctx: Ctx) -> Response:
             else:
                 shown["found"] = await blocking(privacy.lookup, ctx.p.db, personal, phone,
                                                 ctx.admin)
+                shown["warnings"] = await blocking(_warnings, ctx.p.db, shown["found"], request)
             return None
 
         if done := await state.attempt(act):
@@ -72,6 +74,10 @@ async def privacy_page(request: Request, ctx: Ctx) -> Response:
                       collections="、".join(c.label for c in personal),
                       row_templates={c.table: c.row_template for c in personal},
                       retention=privacy.retention_table(personal, ctx.p.settings))
+
+
+def _warnings(db: Any, found: dict[str, list[dict[str, Any]]], request: Request) -> list[str]:
+    return [w for check in admin_state(request).registry.privacy_checks for w in check(db, found)]
 
 
 @page

@@ -10,6 +10,10 @@ from forms_api.admin.exports import Export
 from forms_api.admin.privacy import PersonalData
 from forms_api.storage import Database
 
+#: What the privacy page must say before a deletion by phone (e.g. an expert's upcoming
+#: visits): given the records found, by collection, a list of plain Chinese warnings.
+PrivacyCheck = Callable[[Database, Mapping[str, list[dict[str, Any]]]], list[str]]
+
 
 @dataclass(frozen=True)
 class Card:
@@ -28,3 +32,4 @@ class Registry:
     export_cards: tuple[Card, ...] = ()
     menu: tuple[tuple[str, str], ...] = ()
     audit_actions: Mapping[str, str] = field(default_factory=dict)
+    privacy_checks: tuple[PrivacyCheck, ...] = ()

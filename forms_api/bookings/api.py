@@ -60,7 +60,7 @@ async def cancel_booking(request: Request) -> Response:
     submission = await read_submission(request, BookingCancel)
     form = validate(BookingCancel, submission.data, json=submission.json)
     reference = normalize_reference(request.path_params["reference"])
-    body = await blocking(requests.cancel, p, str(reference), form.phone)
+    body = await blocking(requests.cancel, p, str(reference), form.phone, form.reason)
     if html:
         return RedirectResponse(f"/booking/status/?ref={body['reference']}&cancelled=1",
                                 status_code=303)

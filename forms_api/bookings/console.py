@@ -14,7 +14,7 @@ from forms_api import clock
 from forms_api.admin import audit
 from forms_api.admin.downloads import attachment
 from forms_api.admin.web import Ctx, FormState, page, redirect
-from forms_api.bookings import experts, handling, rules
+from forms_api.bookings import experts, feedback, handling, rules
 from forms_api.bookings.calendar import events, ics
 from forms_api.bookings.forms import AUDIENCES, STAGES, TIME_SLOTS, BookingChange
 from forms_api.bookings.records import BOOKINGS, MOVES, STATUSES
@@ -97,10 +97,11 @@ async def booking(request: Request, ctx: Ctx) -> Response:
         if done := await state.attempt(act):
             return done
 
-    def load() -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        return ctx.p.db.table(BOOKINGS).get_id(booking_id), approved(ctx.p.db)
+    def load() -> tuple[dict[str, Any] | None, list[dict[str, Any]], dict[str, Any]]:
+        return (ctx.p.db.table(BOOKINGS).get_id(booking_id), approved(ctx.p.db),
+                feedback.for_booking(ctx.p.db, booking_id))
 
-    current, candidates = await blocking(load)
+    current, candidates, answers = await blocking(load)
     current = found(current, handling.NOT_FOUND)
     if not state.values:
         state.values = {"date": current.get("date") or min(current.get("preferred_dates") or [""]),
@@ -110,6 +111,7 @@ async def booking(request: Request, ctx: Ctx) -> Response:
     expert = next((v for v in candidates if v["id"] == current.get("expert_id")), None)
     return ctx.render("bookings/booking.html", state.status, **state.context(),
                       booking=current, experts=candidates, expert=expert, moves=moves,
+                      feedback=answers if current["status"] == "completed" else None,
                       done=request.query_params.get("done"), **_labels())
 
 

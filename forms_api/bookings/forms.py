@@ -151,6 +151,8 @@ class BookingCancel(PortalForm):
     """取消预约"""
 
     phone: Phone = field("联系电话", widget="tel", inputmode="tel")
+    reason: str | None = field("取消原因", None, widget="textarea", max_length=200,
+                               help="教育局和专家会看到。" + NO_STUDENT_DETAILS)
 
 
 class BookingChange(PortalForm):

@@ -14,7 +14,7 @@ from typing import Any
 from forms_api import clock
 from forms_api.admin import audit
 from forms_api.admin.lists import by_status
-from forms_api.bookings import notices, rules
+from forms_api.bookings import feedback, history, notices, rules
 from forms_api.bookings.forms import TIME_SLOTS, BookingChange
 from forms_api.bookings.records import BOOKINGS, MOVES, STATUSES
 from forms_api.errors import ApiError, found
@@ -48,7 +48,13 @@ def change(p: Portal, booking_id: str, form: BookingChange, admin: str) -> dict[
             changes["reason"] = form.reason
         if form.status == "confirmed":
             changes.update(_confirmation(p, booking, form))
+        changes["history"] = history.entry(
+            booking, history.move_event(booking, form.status, changes),
+            "expert" if admin.startswith("expert:") else "bureau", reason=changes.get("reason"),
+            date=changes.get("date"), time_slot=changes.get("time_slot"))
         updated = found(table.update_id(booking_id, changes), NOT_FOUND)
+        if form.status == "completed":
+            feedback.on_completed(db, p.secret, updated)
         audit.record(db, admin, "booking.change", f"{BOOKINGS}/{booking_id}",
                      **{"from": booking["status"], "to": form.status})
         _tell(db, booking, updated)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 from typing import Any, Literal
 
+from forms_api.bookings import history
 from forms_api.forms.fields import check_choices
 from forms_api.storage import Database
 from forms_api.volunteers.records import VOLUNTEERS
@@ -56,10 +57,14 @@ def public_booking(db: Database, booking: dict[str, Any]) -> dict[str, Any]:
     expert = None
     if booking.get("date") and booking.get("expert_id"):
         person = db.table(VOLUNTEERS).get_id(booking["expert_id"])
-        if person is not None:
+        if person is not None and person["status"] == "approved":
             expert = {"name": person["name"], "title": person.get("title")}
     return {"reference": booking["reference"], "status": booking["status"],
             "school": booking["school"], "date": booking.get("date"),
             "time_slot": booking["time_slot"], "expert": expert,
             "preferred_dates": booking["preferred_dates"], "topic": booking["topic"],
-            "reason": booking.get("reason") if booking["status"] == "declined" else None}
+            "reason": booking.get("reason") if booking["status"] == "declined" else None,
+            "history": history.plain(booking),
+            # The expert's data was deleted or the expert withdrew: the bureau will rearrange.
+            "reassigning": booking["status"] == "confirmed" and bool(booking.get("expert_id"))
+            and expert is None}

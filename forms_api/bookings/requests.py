@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from forms_api import clock
-from forms_api.bookings import notices, rules
-from forms_api.bookings.forms import Booking, new_reference
+from forms_api.admin import audit
+from forms_api.bookings import history, notices, rules
+from forms_api.bookings.forms import TIME_SLOTS, Booking, new_reference
 from forms_api.bookings.records import (
     BOOKINGS,
     CANCELLABLE,
@@ -15,6 +16,7 @@ from forms_api.bookings.records import (
     public_booking,
 )
 from forms_api.errors import ApiError
+from forms_api.notices.outbox import Recipient, enqueue, personal_link
 from forms_api.storage import new_id
 from forms_api.volunteers.records import VOLUNTEERS
 from forms_api.web.context import Portal
@@ -47,7 +49,8 @@ def request_visit(p: Portal, form: Booking, key: str | None) -> Outcome:
         record = {"id": new_id(), "reference": reference, "status": "requested",
                   **form.model_dump(mode="json"), "notice_version": p.notice_version,
                   "date": None, "note": None, "created_at": now, "updated_at": now,
-                  "submission": key}
+                  "submission": key,
+                  "history": [{"at": now, "event": "requested", "by": "school"}]}
         table.insert(record)
         notices.received(db, record)
     return 201, {"id": record["id"], "reference": reference, "status": "requested"}, thanks(reference)
@@ -59,7 +62,8 @@ def pretend(form: Booking) -> Outcome:
     return 201, {"id": new_id(), "reference": reference, "status": "requested"}, thanks(reference)
 
 
-def cancel(p: Portal, reference: str, phone: str) -> dict[str, Any]:
+def cancel(p: Portal, reference: str, phone: str, reason: str | None = None) -> dict[str, Any]:
+    """The school cancels; a confirmed visit's cancellation is audited and told."""
     db = p.db
     with db.transaction():
         booking = find_booking(db, reference, phone)
@@ -71,6 +75,32 @@ def cancel(p: Portal, reference: str, phone: str) -> dict[str, Any]:
                 raise ApiError(409, "invalid_transition", f"这个预约当前状态不能取消（{shown}）。")
             before = booking
             booking = db.table(BOOKINGS).update_id(booking["id"], {
-                "status": "cancelled", "updated_at": clock.iso(clock.now())}) or booking
+                "status": "cancelled", "updated_at": clock.iso(clock.now()),
+                "cancel_reason": reason, "history": history.entry(
+                    booking, "cancelled", "school", reason=reason)}) or booking
+            audit.record(db, "school", "booking.cancel", f"{BOOKINGS}/{booking['id']}",
+                         **{"from": before["status"], "reason_given": bool(reason)})
+            if before["status"] == "confirmed":
+                cancelled_notices(p, before, reason)
             notices.cancelled(db, before, booking, by_bureau=False)
         return public_booking(db, booking)
+
+
+def cancelled_notices(p: Portal, booking: dict[str, Any], reason: str | None) -> None:
+    """A school cancelled a confirmed visit: the bureau and the expert hear (same transaction)."""
+    db = p.db
+    when = f"{booking.get('date')} {TIME_SLOTS.get(booking.get('time_slot') or '', '')}"
+    why = f"原因：{reason}。" if reason else "学校未说明原因。"
+    if p.settings.bureau_email:
+        enqueue(db, "booking.cancelled",
+                Recipient("bureau", p.settings.bureau_name, None, p.settings.bureau_email),
+                f"学校取消了已确认的进校活动（{booking['reference']}）",
+                f"{booking['school']}取消了 {when} 的进校活动（{booking['reference']}）。{why}",
+                f"/admin/bookings/{booking['id']}/")
+    expert = db.table(VOLUNTEERS).get_id(booking.get("expert_id") or "")
+    if expert is not None:
+        enqueue(db, "booking.cancelled",
+                Recipient("volunteer", expert["name"], expert.get("phone"), expert.get("email")),
+                "进校活动已取消",
+                f"{expert['name']}老师：{booking['school']}取消了 {when} 的进校活动。{why}"
+                "感谢您的支持。", personal_link("volunteer", expert["id"]))

@@ -3,9 +3,10 @@
 Record: {id, status (pending|needs_info|approved|rejected), name, phone, email, organization, title, qualifications,
 years_experience, expertise, districts, availability, bio, public_profile, consent,
 notice_version, note, info_requested?, reviewed_by?, created_at, updated_at, submission}.
-Moves: pending → approved | rejected | needs_info (more material asked for, with a note, also
-kept as `info_requested`); needs_info → pending (the volunteer resubmits through their own
-page) | approved | rejected; approved → rejected (approval withdrawn).
+Moves: pending → approved | rejected | needs_info; needs_info → pending (resubmitted) | approved |
+rejected; approved → rejected (approval withdrawn); pending | needs_info | approved → withdrawn
+(by the volunteer, on their own page). Asking for
+more information keeps the application pending and records the request (`info_requested`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from forms_api.storage import Database
 
 VOLUNTEERS = "volunteers"
 
-StatusCode = Literal["pending", "needs_info", "approved", "rejected"]
+StatusCode = Literal["pending", "needs_info", "approved", "rejected", "withdrawn"]
 STATUSES: dict[str, str] = {"pending": "待审核", "needs_info": "待补充材料", "approved": "已通过",
-                            "rejected": "未通过"}
+                            "rejected": "未通过", "withdrawn": "本人已退出"}
 check_choices(StatusCode, STATUSES)
 MOVES: dict[str, tuple[str, ...]] = {"pending": ("approved", "rejected", "needs_info"),
                                      "needs_info": ("pending", "approved", "rejected"),
-                                     "approved": ("rejected",), "rejected": ()}
+                                     "approved": ("rejected",), "rejected": (), "withdrawn": ()}
+#: The volunteer may withdraw from these (through their own page).
+WITHDRAWABLE = ("pending", "needs_info", "approved")
 #: An application with one of these statuses blocks a second one from the same phone.
 ACTIVE = ("pending", "needs_info", "approved")
 EXPERT_FIELDS = ("id", "name", "title", "organization", "expertise")

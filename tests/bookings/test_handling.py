@@ -14,9 +14,8 @@ from forms_api.bookings import handling as admin_bookings
 from forms_api.bookings import records as booking_records
 from forms_api.bookings.forms import BookingChange, eligible_dates
 from forms_api.volunteers import records as admin_volunteers
-from tests.admin_support import ADMIN
 from tests.conftest import assert_error
-from tests.forms_support import approved_expert, booking_body, volunteer_body
+from tests.forms_support import ADMIN, approved_expert, booking_body, volunteer_body
 
 _phones = (f"139{n:08d}" for n in itertools.count(1000))
 _days = itertools.count(0)
@@ -24,7 +23,7 @@ _days = itertools.count(0)
 
 @pytest.fixture
 def client(make_client: Callable[..., TestClient]) -> TestClient:
-    from tests.admin_support import ADMIN_TOKEN
+    from tests.forms_support import ADMIN_TOKEN
 
     return make_client(admin_token=ADMIN_TOKEN, rate_limit=0)
 
@@ -62,7 +61,7 @@ def test_volunteer_moves(client: TestClient, start: str, target: str) -> None:
 def test_volunteer_moves_table_is_as_documented() -> None:
     assert admin_volunteers.MOVES == {"pending": ("approved", "rejected", "needs_info"),
                                       "needs_info": ("pending", "approved", "rejected"),
-                                      "approved": ("rejected",), "rejected": ()}
+                                      "approved": ("rejected",), "rejected": (), "withdrawn": ()}
 
 
 def test_ask_for_more_information_moves_it_to_needs_info(client: TestClient) -> None:

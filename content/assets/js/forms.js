@@ -176,8 +176,14 @@
 
   function start() {
     document.querySelectorAll("form[data-portal-form]").forEach(function (form) {
-      if (form.getAttribute("data-portal-form") === "booking_lookup") return; // answered by a page
+      var name = form.getAttribute("data-portal-form") || "";
+      // Answered by a page: the booking lookup and the forms of a person's own page (me_…).
+      if (name === "booking_lookup" || name.indexOf("me_") === 0) return;
       bind(form);
+    });
+    // Print buttons of the printable sheets (a person's hours record, certificates).
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
     });
     if (location.protocol === "file:") {
       document.querySelectorAll("[data-portal-offline]").forEach(function (p) { p.hidden = false; text(p, OFFLINE); });
