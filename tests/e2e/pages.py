@@ -12,6 +12,9 @@ CONTENT = PROJECT_ROOT / "content"
 SCREENSHOTS = PROJECT_ROOT / "test-artefacts" / "screenshots"
 # Served by the portal but not built from a Markdown page of their own.
 SERVED_ONLY = ("/admin/",)
+# Pages that answer only with a person's session or a link's token (a certificate, the feedback
+# form): without one they refuse (401/404), so the tests that open them live with their domains.
+TOKEN_ONLY = ("/me/certificate/", "/feedback/")
 
 
 def url_of(source: Path) -> str:

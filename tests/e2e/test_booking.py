@@ -76,6 +76,8 @@ def test_school_books_looks_up_and_cancels(browse: Browse, portal: PortalServer)
     assert_accessible(page, "booking status")
 
     press(page.get_by_role("button", name="取消这次预约"), touch=True)
+    expect(page.get_by_role("heading", name=f"确认取消预约 {reference}")).to_be_visible()
+    press(page.get_by_role("button", name="确认取消"), touch=True)  # a reason is optional here
     expect(page.get_by_text(f"预约 {reference} 已取消")).to_be_visible()
     assert_readable(page.get_by_text(f"预约 {reference} 已取消"))
     with portal.api() as client:
