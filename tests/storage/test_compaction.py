@@ -102,6 +102,7 @@ def test_sigkill_during_compaction_loses_nothing_acknowledged(data_dir: Path) ->
     rnd = random.Random(20261202)
     inserted: set[str] = set()
     updated: dict[str, int] = {}  # fill id -> last acknowledged v
+    update_acks = 0  # every acknowledged update; `updated` keeps one per fill id, and ids repeat per round
     mid_compaction = 0
     rounds = 12
     for round_ in range(1, rounds + 1):
@@ -146,5 +147,5 @@ def test_sigkill_during_compaction_loses_nothing_acknowledged(data_dir: Path) ->
         assert all(f"f{n}" in stored for n in range(FILL)), f"round {round_}: fill lost"
         stale = [i for i, v in updated.items() if stored[i] < v]
         assert not stale, f"round {round_}: acknowledged updates lost: {stale[:5]}"
-    assert len(inserted) > 100 and len(updated) > 100  # the writer did write under compaction
+    assert len(inserted) > 100 and update_acks > 100  # the writer did write under compaction
     assert mid_compaction >= rounds // 2, f"only {mid_compaction} kills landed in a compaction"
