@@ -36,12 +36,18 @@ _OWN_SPELLING = re.compile(r"《[^》]*》|〔[^〕]*〕")
 OUTLINE_FORMS = re.compile(r"团体辅导(?:\]\([^)]*\))?、心理训练、问题辨析、情境设计、角色扮演、游戏辅导、"
                            r"心理情景剧、专题讲座")
 NOTICE_2021 = "教思政厅函〔2021〕10号"
+# The one screen-off rule before bed used across pages.
+SCREEN_OFF = "30 分钟"
+_BEDTIME_SCREEN = re.compile(r"(?:睡前|上床前|睡觉前|入睡前) ?((?:\d+|[一两半]) ?个?(?:分钟|小时))"
+                             r"(?=[^。；\n]{0,12}(?:手机|屏幕|电视|平板|电子))")
 
 
 def term_problems(text: str) -> list[str]:
     problems = [f"{variant} → {term}" for variant, term in VARIANTS.items() if variant in text]
     problems += [f"struck out: {phrase}" for phrase in STRUCK_OUT if phrase in text]
     problems += [f"range: {m.group()} (use ～)" for m in _ASCII_RANGE.finditer(text)]
+    problems += [f"screens off {m.group(1)} before bed (the rule is {SCREEN_OFF})"
+                 for m in _BEDTIME_SCREEN.finditer(text) if m.group(1) != SCREEN_OFF]
     problems += [f"year: {m.group()} (write 2023 年)"
                  for m in _UNSPACED_YEAR.finditer(_OWN_SPELLING.sub("", text))]
     return problems
@@ -53,6 +59,8 @@ def test_term_check_finds_variants_phrases_and_ranges() -> None:
                                    "心理委员会 → 心理委员（班级心理委员是个人角色，不是委员会）",
                                    "struck out: 解脱", "range: 5-6 人 (use ～)"]
     assert term_problems("热身活动，每组 5～6 人，任课教师参加") == []
+    assert term_problems("睡前一小时放下手机；睡前 30 分钟关掉平板；睡前读 20 分钟书") == [
+        "screens off 一小时 before bed (the rule is 30 分钟)"]
     assert term_problems("2023年发布的《行动计划（2023—2025年）》，〔2012年〕") == [
         "year: 2023年 (write 2023 年)"]
 
