@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from forms_api.settings import PROJECT_ROOT
+from tests.test_content import _CASE_NAME, _NOT_NAMES, _case_names, _module_pages
 
 CONTENT = PROJECT_ROOT / "content"
 SNIPPETS = PROJECT_ROOT / "snippets"
@@ -95,3 +96,17 @@ def test_modules_teaching_confidentiality_limits_state_the_reporting_duty() -> N
     assert len(teaching) >= 3
     missing = [p.stem for p in teaching if "第十一条" not in p.read_text("utf-8")]
     assert not missing, f"state the 第十一条 reporting duty on {missing}"
+
+
+def test_example_names_outside_modules_differ_from_the_modules_case_names() -> None:
+    """Dialogues and examples on guidance, activity and help pages use their own names."""
+    in_cases: dict[str, str] = {}
+    for page in _module_pages():
+        for name in _case_names(page.read_text("utf-8")):
+            in_cases.setdefault(name, page.stem)
+    modules = set(_module_pages())
+    shared = [f"{name}: {page.relative_to(CONTENT)} and {in_cases[name]}"
+              for page in _PAGES if page not in modules
+              for name in sorted(set(_CASE_NAME.findall(page.read_text("utf-8"))) - _NOT_NAMES)
+              if name in in_cases]
+    assert not shared, f"fictional names must differ across pages: {shared}"
