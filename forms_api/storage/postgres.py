@@ -45,7 +45,6 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
 import psycopg
 import psycopg_pool
 
@@ -54,6 +53,7 @@ from forms_api.storage.errors import StorageError
 from forms_api.storage.files import write_backup
 from forms_api.storage.indexes import Doc
 from forms_api.storage.interface import Table, normalise
+from forms_api.storage.jsonb import dumps, escape, json_text, loads
 from forms_api.storage.migrations import MIGRATIONS, Migration
 
 T = TypeVar("T")
@@ -90,10 +90,6 @@ def translated() -> Iterator[None]:
         yield
     except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
         raise storage_error(exc) from exc
-
-
-def _loads(text: str) -> Doc:
-    return orjson.loads(text)  # type: ignore[no-any-return]
 
 
 class _State(threading.local):
@@ -158,28 +154,28 @@ class PgTable(Table):
     def all(self) -> list[Doc]:
         rows = self._rows("SELECT doc::text FROM portal_documents WHERE collection = %s"
                           " ORDER BY pos", [self._name])
-        return [_loads(text) for text, in rows]
+        return [loads(text) for text, in rows]
 
     def _where(self, equals: Mapping[str, Any]) -> tuple[str, list[Any]]:
         if not equals:
             raise TypeError("find() needs at least one field=value")
         sql = ["collection = %s AND doc @> %s::jsonb"]
-        params: list[Any] = [self._name, orjson.dumps(dict(equals)).decode()]
+        params: list[Any] = [self._name, dumps(dict(equals))]
         for field, value in equals.items():
             sql.append("doc -> %s = %s::jsonb")
-            params.extend((field, orjson.dumps(value).decode()))
+            params.extend((escape(field), dumps(value)))
         return " AND ".join(sql), params
 
     def find(self, **equals: Any) -> list[Doc]:
         where, params = self._where(equals)
         rows = self._rows(f"SELECT doc::text FROM portal_documents WHERE {where} ORDER BY pos",
                           params)
-        return [_loads(text) for text, in rows]
+        return [loads(text) for text, in rows]
 
     def get_id(self, id: str) -> Doc | None:
         rows = self._rows("SELECT doc::text FROM portal_documents"
-                          " WHERE collection = %s AND id = %s", [self._name, id])
-        return _loads(rows[0][0]) if rows else None
+                          " WHERE collection = %s AND id = %s", [self._name, escape(id)])
+        return loads(rows[0][0]) if rows else None
 
     def count(self, **equals: Any) -> int:
         where, params = self._where(equals)
@@ -198,7 +194,7 @@ class PgTable(Table):
             rows = self._rows("INSERT INTO portal_documents (collection, id, doc)"
                               " VALUES (%s, %s, %s::jsonb)"
                               " ON CONFLICT (collection, id) DO NOTHING RETURNING pos",
-                              [self._name, stored["id"], raw.decode()])
+                              [self._name, escape(stored["id"]), json_text(raw)])
         if not rows:
             raise ValueError(f"table {self._name!r} already holds a document with id "
                              f"{stored['id']!r}")
@@ -214,13 +210,13 @@ class PgTable(Table):
         with self._db.transaction():
             rows = self._rows("UPDATE portal_documents SET doc = doc || %s::jsonb"
                               " WHERE collection = %s AND id = %s RETURNING doc::text",
-                              [raw.decode(), self._name, id])
-        return _loads(rows[0][0]) if rows else None
+                              [json_text(raw), self._name, escape(id)])
+        return loads(rows[0][0]) if rows else None
 
     def remove_id(self, id: str) -> bool:
         with self._db.transaction():
             rows = self._rows("DELETE FROM portal_documents WHERE collection = %s AND id = %s"
-                              " RETURNING pos", [self._name, id])
+                              " RETURNING pos", [self._name, escape(id)])
         return bool(rows)
 
     def truncate(self) -> None:
@@ -328,7 +324,7 @@ class PgDatabase(Database):
                                 " ORDER BY collection, pos").fetchall()
         frozen: dict[str, list[tuple[int, Doc]]] = {}
         for collection, pos, text in rows:
-            frozen.setdefault(collection, []).append((int(pos), _loads(text)))
+            frozen.setdefault(collection, []).append((int(pos), loads(text)))
         return write_backup(Path(dest_dir), list(frozen.items()), 0, keep)
 
     def collections(self) -> list[str]:
