@@ -47,6 +47,15 @@ class Database(ABC):
     def data_dir(self) -> Path | None:
         """The embedded database's directory; None in memory and on a database server."""
 
+    @property
+    def shared(self) -> bool:
+        """Whether several portal instances may use this database at once (a database server).
+
+        What an instance would otherwise keep to itself (console sessions, the login throttle,
+        the form-signing key, background jobs) then lives in the database or under its locks.
+        """
+        return False
+
     @abstractmethod
     def table(self, name: str) -> Table:
         """The collection ``name`` (created by its first insert)."""

@@ -284,6 +284,10 @@ class PgDatabase(Database):
     def data_dir(self) -> Path | None:
         return None
 
+    @property
+    def shared(self) -> bool:
+        return True
+
     def table(self, name: str) -> PgTable:
         table = self._tables.get(name)
         if table is None:

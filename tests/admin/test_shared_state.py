@@ -1,0 +1,77 @@
+"""Two app instances on one PostgreSQL database: what one instance knows, the other knows too."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from forms_api.admin.sessions import COOKIE
+from forms_api.web import tokens
+from tests.admin_support import ADMIN, ADMIN_TOKEN, csrf_of, login
+from tests.conftest import assert_error
+from tests.forms_support import booking_body
+from tests.pgcluster import Cluster
+
+Pair = tuple[TestClient, TestClient]
+
+
+def _logged_out(html: str) -> bool:
+    """The login form is shown, and no session's CSRF token."""
+    return 'name="token"' in html and 'name="csrf"' not in html
+
+
+@pytest.fixture
+def pair(make_client: Callable[..., TestClient], pg_cluster: Cluster, tmp_path: Path) -> Pair:
+    """Instances A and B: one database, their own data directories (as on two hosts)."""
+    url = pg_cluster.new_database()
+    a = make_client(admin_token=ADMIN_TOKEN, rate_limit=0, database_url=url,
+                    data_dir=tmp_path / "a")
+    b = make_client(admin_token=ADMIN_TOKEN, rate_limit=0, database_url=url,
+                    data_dir=tmp_path / "b")
+    return a, b
+
+
+def test_a_console_session_made_on_a_works_on_b(pair: Pair) -> None:
+    a, b = pair
+    csrf = login(a)
+    b.cookies.set(COOKIE, a.cookies[COOKIE], path="/admin")
+    page = b.get("/admin/", follow_redirects=False)
+    assert page.status_code == 200 and csrf_of(page.text) == csrf and not _logged_out(page.text)
+    # Logging out on B ends the session on A as well.
+    assert b.post("/admin/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert _logged_out(a.get("/admin/", follow_redirects=False).text)
+
+
+def test_an_unknown_cookie_is_refused_on_both(pair: Pair) -> None:
+    for client in pair:
+        client.cookies.set(COOKIE, "made-up", path="/admin")
+        assert _logged_out(client.get("/admin/", follow_redirects=False).text)
+
+
+def test_failed_logins_count_across_instances(pair: Pair) -> None:
+    a, b = pair
+    for i in range(10):
+        client = a if i % 2 else b
+        assert client.post("/admin/login", data={"token": "nope"}).status_code == 401
+    for client in pair:
+        locked = client.post("/admin/login", data={"token": "nope"}, follow_redirects=False)
+        assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+    assert_error(b.get("/api/admin/bookings", headers={"Authorization": "Bearer nope"}),
+                 429, "rate_limited")
+    assert b.get("/api/admin/bookings", headers=ADMIN).status_code == 200
+
+
+def test_a_form_token_signed_on_a_is_accepted_on_b(pair: Pair) -> None:
+    a, b = pair
+    secret = a.app.state.portal.secret  # type: ignore[attr-defined]
+    token = tokens.issue(secret, at=time.time() - 30)
+    first = a.post("/api/bookings", json=booking_body(form_token=token))
+    again = b.post("/api/bookings", json=booking_body(form_token=token))
+    assert first.status_code == again.status_code == 201
+    # B verified A's signature, so the token's nonce served as the idempotency key there too.
+    assert first.json()["reference"] == again.json()["reference"]
+    assert len(b.get("/api/admin/bookings", headers=ADMIN).json()["items"]) == 1
