@@ -39,8 +39,10 @@ re-reads it under the lock, so two instances starting together run each migratio
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -228,6 +230,9 @@ class PgTable(Table):
 class PgDatabase(Database):
     """The portal's database on a PostgreSQL server: ``PgDatabase.connect(url)``."""
 
+    #: How often an instance that does not run a job checks whether it should take it over.
+    SINGLETON_RETRY = 10.0
+
     def __init__(self, pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]], url: str
                  ) -> None:
         self._pool = pool
@@ -288,6 +293,46 @@ class PgDatabase(Database):
     def shared(self) -> bool:
         return True
 
+    @contextlib.asynccontextmanager
+    async def singleton(self, name: str) -> AsyncIterator[None]:
+        """Hold ``name``'s session-level advisory lock on a connection of its own; the others
+        try again every ``SINGLETON_RETRY`` s, so one takes over when the holder stops (or its
+        connection dies, which releases the lock)."""
+        key = singleton_key(name)
+        while True:
+            attempt = asyncio.ensure_future(asyncio.to_thread(self._try_lock, key))
+            try:
+                conn = await asyncio.shield(attempt)
+            except StorageError:
+                conn = None
+            except asyncio.CancelledError:  # stopping: never leave a lock held by nobody
+                with contextlib.suppress(StorageError):
+                    won = await attempt
+                    if won is not None:
+                        won.close()
+                raise
+            if conn is not None:
+                break
+            await asyncio.sleep(self.SINGLETON_RETRY)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(conn.close)  # closing the session releases the lock
+
+    def _try_lock(self, key: int) -> psycopg.Connection[Any] | None:
+        with translated():
+            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10,
+                                   application_name="xinyu-portal-job")
+            try:
+                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            except BaseException:
+                conn.close()
+                raise
+        if row is not None and row[0] is True:
+            return conn
+        conn.close()
+        return None
+
     def table(self, name: str) -> PgTable:
         table = self._tables.get(name)
         if table is None:
@@ -340,6 +385,12 @@ class PgDatabase(Database):
     def drop_table(self, name: str) -> None:
         self.table(name).truncate()
         self._tables.pop(name, None)
+
+
+def singleton_key(name: str) -> int:
+    """The advisory lock key (a signed bigint) of the job ``name``."""
+    digest = hashlib.sha256(f"xinyu-portal job {name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:

@@ -6,10 +6,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 from starlette.testclient import TestClient
 
 from forms_api.admin.sessions import COOKIE
+from forms_api.app import create_app, job_name
+from forms_api.bookings.reminders import remind
+from forms_api.domain import Job
+from forms_api.rota.reminders import job as rota_job
+from forms_api.settings import Settings
+from forms_api.storage.postgres import PgDatabase, singleton_key
 from forms_api.web import tokens
 from tests.admin_support import ADMIN, ADMIN_TOKEN, csrf_of, login
 from tests.conftest import assert_error
@@ -75,3 +82,37 @@ def test_a_form_token_signed_on_a_is_accepted_on_b(pair: Pair) -> None:
     # B verified A's signature, so the token's nonce served as the idempotency key there too.
     assert first.json()["reference"] == again.json()["reference"]
     assert len(b.get("/api/admin/bookings", headers=ADMIN).json()["items"]) == 1
+
+
+def _job_holders(url: str, job: Job) -> list[int]:
+    """The PostgreSQL backends holding the advisory lock of ``job``."""
+    key = singleton_key(job_name(job)) & 0xFFFFFFFFFFFFFFFF
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                            " AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
+                            (key >> 32, key & 0xFFFFFFFF)).fetchall()
+    return [pid for pid, in rows]
+
+
+def test_each_background_job_runs_on_one_instance_and_moves_when_it_stops(
+        make_settings: Callable[..., Settings], pg_cluster: Cluster, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PgDatabase, "SINGLETON_RETRY", 0.1)
+    url = pg_cluster.new_database()
+    looping: list[Job] = [remind, rota_job]  # the sender returns at once with no channel
+    a = TestClient(create_app(make_settings(database_url=url, data_dir=tmp_path / "a")))
+    b = TestClient(create_app(make_settings(database_url=url, data_dir=tmp_path / "b")))
+    with a:
+        with b:
+            time.sleep(0.5)
+            holders = {job_name(job): _job_holders(url, job) for job in looping}
+            assert all(len(pids) == 1 for pids in holders.values()), holders
+        time.sleep(0.5)  # B stopped: whatever it held is A's now, and still held once
+        for job in looping:
+            assert len(_job_holders(url, job)) == 1
+    with b:  # A stopped: B takes every job over
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not all(_job_holders(url, j) for j in looping):
+            time.sleep(0.1)
+        now = {job_name(job): _job_holders(url, job) for job in looping}
+        assert all(len(pids) == 1 for pids in now.values()), now
