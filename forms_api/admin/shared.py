@@ -28,9 +28,37 @@ from forms_api.admin.sessions import (
 )
 from forms_api.storage import Database
 
+#: How stale an instance's view of the admins may be: an admin added or removed (by
+#: `portal admin` or another instance) counts everywhere within this many seconds.
+ACCOUNTS_SECONDS = 5.0
 SESSIONS = "admin_sessions"
 FAILED_LOGINS = "admin_failed_logins"
 TOUCH_SECONDS = 60.0
+
+
+class SharedAccounts(Accounts):
+    """``Accounts`` re-read from ``db`` when older than ``ACCOUNTS_SECONDS``."""
+
+    def __init__(self, db: Database, bootstrap_token: str | None) -> None:
+        super().__init__(bootstrap_token)
+        self._db = db
+        self._loaded = float("-inf")
+
+    def load(self, db: Database) -> None:
+        super().load(db)
+        self._loaded = time.monotonic()
+
+    def _fresh(self) -> None:
+        if time.monotonic() - self._loaded > ACCOUNTS_SECONDS:
+            self.load(self._db)
+
+    def authenticate(self, token: str | None) -> Admin | None:
+        self._fresh()
+        return super().authenticate(token)
+
+    def active(self, admin: Admin) -> bool:
+        self._fresh()
+        return super().active(admin)
 
 
 class SharedSessionStore(SessionStore):

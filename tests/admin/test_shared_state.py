@@ -10,6 +10,8 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
+from forms_api.admin import commands, shared
+from forms_api.admin.accounts import new_token, token_hash
 from forms_api.admin.sessions import COOKIE
 from forms_api.app import create_app, job_name
 from forms_api.bookings.reminders import remind
@@ -116,3 +118,24 @@ def test_each_background_job_runs_on_one_instance_and_moves_when_it_stops(
             time.sleep(0.1)
         now = {job_name(job): _job_holders(url, job) for job in looping}
         assert all(len(pids) == 1 for pids in now.values()), now
+
+
+def test_portal_admin_writes_to_postgresql_and_every_instance_sees_it(
+        pair: Pair, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    a, b = pair
+    monkeypatch.setattr(shared, "ACCOUNTS_SECONDS", 0.0)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", a.app.state.settings.database_url)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "cli"))  # no server's socket there
+    token = new_token()
+    bearer = {"Authorization": f"Bearer {token}"}
+    for client in pair:
+        assert client.get("/api/admin/bookings", headers=bearer).status_code == 401
+    added = commands.run({"op": "admin.add", "name": "王老师", "token_hash": token_hash(token)})
+    assert added["ok"] and added["admin"]["name"] == "王老师"
+    assert [x["name"] for x in commands.run({"op": "admin.list"})["admins"]] == ["王老师"]
+    for client in pair:
+        assert client.get("/api/admin/bookings", headers=bearer).status_code == 200
+    assert commands.run({"op": "admin.remove", "name": "王老师"})["ok"]
+    for client in pair:
+        assert client.get("/api/admin/bookings", headers=bearer).status_code == 401
+    assert not (tmp_path / "cli").exists()  # nothing was written beside PostgreSQL
