@@ -150,8 +150,11 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         nonlocal database
         opened, database = database, None  # given once; a later start-up opens its own
         portal._db = opened if opened is not None else open_database(settings)
-        portal.secret = (tokens.load_shared_secret(portal._db) if portal._db.shared
-                         else tokens.load_secret(settings.data_dir))
+        if portal._db.shared:  # the data directory still holds the control socket: private
+            settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            portal.secret = tokens.load_shared_secret(portal._db)
+        else:
+            portal.secret = tokens.load_secret(settings.data_dir)
         tasks: list[asyncio.Task[None]] = []
         try:
             await admin_state.start(portal)

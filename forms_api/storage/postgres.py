@@ -317,7 +317,7 @@ class PgDatabase(Database):
         try:
             yield
         finally:
-            await asyncio.to_thread(conn.close)  # closing the session releases the lock
+            conn.close()  # ends the session, which releases the lock (quick: one message)
 
     def _try_lock(self, key: int) -> psycopg.Connection[Any] | None:
         with translated():
