@@ -10,7 +10,11 @@ TEST_STAMP := $(VENV)/.installed-test
 QUICK := -m "not e2e and not slow" --ignore=tests/test_deploy.py --ignore=tests/test_reliability.py \
 	--ignore=tests/test_stateful.py
 
-.PHONY: serve test check lint types contract build install clean
+# `make test-postgres`: the domain API suites again, every app fixture on a throwaway PostgreSQL.
+PG_SUITES := tests/trainings tests/bookings tests/volunteers tests/rota tests/me tests/notices \
+	tests/stats tests/admin tests/forms tests/web tests/test_app.py
+
+.PHONY: serve test test-postgres check lint types contract build install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +52,10 @@ check: lint types contract
 
 test: lint types contract
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(TEST_STAMP)
+	PORTAL_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not e2e and not slow" \
+		$(PG_SUITES) $(PYTEST_ARGS)
 
 clean:
 	rm -rf site .pytest_cache test-artefacts

@@ -28,7 +28,7 @@ from forms_api.admin.state import AdminState
 from forms_api.admin.web import TEMPLATES as ADMIN_TEMPLATES
 from forms_api.admin.web import SlashRedirect
 from forms_api.bookings.domain import DOMAIN as BOOKINGS
-from forms_api.domain import Domain
+from forms_api.domain import Domain, Job
 from forms_api.errors import EXCEPTION_HANDLERS, ApiError, api_error_handler
 from forms_api.forms import FormSpec
 from forms_api.me.domain import DOMAIN as ME
@@ -115,6 +115,17 @@ def template_folders() -> dict[str, Path]:
     return folders
 
 
+def job_name(job: Job) -> str:
+    """A job's name across instances: its module and function."""
+    return f"{job.__module__}.{job.__qualname__}"
+
+
+async def _run_job(portal: Portal, job: Job) -> None:
+    """Run ``job`` on this instance only while no other instance on the database runs it."""
+    async with portal.db.singleton(job_name(job)):
+        await job(portal)
+
+
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
     """Build the whole portal from its settings; nothing is read from the environment here.
 
@@ -139,11 +150,15 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         nonlocal database
         opened, database = database, None  # given once; a later start-up opens its own
         portal._db = opened if opened is not None else open_database(settings)
-        portal.secret = tokens.load_secret(settings.data_dir)
+        if portal._db.shared:  # the data directory still holds the control socket: private
+            settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            portal.secret = tokens.load_shared_secret(portal._db)
+        else:
+            portal.secret = tokens.load_secret(settings.data_dir)
         tasks: list[asyncio.Task[None]] = []
         try:
             await admin_state.start(portal)
-            tasks = [asyncio.create_task(job(portal)) for d in DOMAINS for job in d.jobs]
+            tasks = [asyncio.create_task(_run_job(portal, job)) for d in DOMAINS for job in d.jobs]
             yield
         finally:
             for task in tasks:

@@ -14,7 +14,7 @@ from forms_api.admin.commands import add_commands
 from forms_api.app import REGISTRY, SiteNotBuilt, create_app
 from forms_api.build import build_all, build_offline_zip
 from forms_api.settings import Settings
-from forms_api.storage import StorageError, backup_data_dir, restore_data_dir
+from forms_api.storage import StorageError, backup_data_dir, pgdump, restore_data_dir
 from forms_api.storage.factory import open_database
 from forms_api.storage.migrate import add_command as add_migrate
 from forms_api.web import logs
@@ -83,6 +83,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if settings.database_url:
+        dest_dir = Path(args.dest) if args.dest else settings.data_dir / "backups"
+        try:
+            dumped = pgdump.dump(settings.database_url, dest_dir, keep=args.keep)
+        except StorageError as exc:
+            print(f"Backup failed: {exc}", file=sys.stderr)
+            return 1
+        print(f"Dumped the PostgreSQL database to {dumped} (pg_dump custom format; the newest "
+              f"{args.keep} are kept)")
+        return 0
     dest = Path(args.dest) if args.dest else settings.data_dir / "backups"
     try:
         path = backup_data_dir(settings.data_dir, dest, keep=args.keep)
@@ -95,6 +105,15 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if settings.database_url and args.file.endswith(pgdump.SUFFIX):
+        try:
+            pgdump.restore(settings.database_url, Path(args.file))
+        except StorageError as exc:
+            print(f"Restore failed: {exc}", file=sys.stderr)
+            return 1
+        print(f"Restored {args.file} into the PostgreSQL database (all or nothing); start the "
+              f"instances again")
+        return 0
     try:
         aside = restore_data_dir(settings.data_dir, Path(args.file))
     except StorageError as exc:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from starlette.testclient import TestClient
 
@@ -39,10 +40,37 @@ def pg_cluster() -> Iterator[Cluster]:
     cluster.stop()
 
 
+#: ``PORTAL_TEST_DATABASE=postgresql``: every app the fixtures build stores in PostgreSQL.
+ON_POSTGRES = os.environ.get("PORTAL_TEST_DATABASE", "").lower() in {"postgresql", "postgres"}
+
+
+@pytest.fixture(scope="session")
+def app_database(request: pytest.FixtureRequest) -> str | None:
+    """The one database the apps of a PostgreSQL run share, or None on the embedded journal."""
+    if not ON_POSTGRES:
+        return None
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    return cluster.new_database()
+
+
 @pytest.fixture
-def make_settings(built_site: Path, tmp_path: Path) -> Callable[..., Settings]:
+def app_database_url(app_database: str | None) -> str | None:
+    """This test's PostgreSQL URL, emptied first (quicker than a database per test)."""
+    if app_database is None:
+        return None
+    with psycopg.connect(app_database, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass('portal_documents')").fetchone()
+        if exists and exists[0] is not None:
+            conn.execute("TRUNCATE portal_documents RESTART IDENTITY")
+    return app_database
+
+
+@pytest.fixture
+def make_settings(built_site: Path, tmp_path: Path, app_database_url: str | None
+                  ) -> Callable[..., Settings]:
     def factory(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"site_dir": built_site, "data_dir": tmp_path / "data"}
+        values: dict[str, Any] = {"site_dir": built_site, "data_dir": tmp_path / "data",
+                                  "database_url": app_database_url}
         # Starlette's TestClient sends `Host: testserver`.
         values["allowed_hosts"] = (*Settings().allowed_hosts, "testserver")
         values.update(overrides)

@@ -17,13 +17,24 @@ from forms_api.admin.accounts import new_token, token_hash
 from forms_api.admin.privacy import PersonalData
 from forms_api.settings import Settings
 from forms_api.storage import Database, DatabaseLocked, StorageError
+from forms_api.storage.factory import open_database
 
 WAIT_SECONDS = 10
 
 
 def run(request: dict[str, Any], personal: Sequence[PersonalData] = ()) -> dict[str, Any]:
-    """Ask the server on PORTAL_DATA_DIR; with none running, open the database ourselves."""
+    """Ask the server on PORTAL_DATA_DIR; with none running, open the database ourselves.
+
+    With PORTAL_DATABASE_URL set, write to PostgreSQL directly: no one server owns it.
+    """
     settings = Settings.from_env()
+    if settings.database_url:  # PostgreSQL: every instance re-reads the admins (shared.py)
+        db = open_database(settings)
+        try:
+            return control.execute(db, settings, request, f"cli:{getpass.getuser()}",
+                                   personal=personal)
+        finally:
+            db.close()
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         try:

@@ -13,6 +13,7 @@ from forms_api.admin.control import ControlServer, execute
 from forms_api.admin.exporter import Exporter
 from forms_api.admin.registry import Registry
 from forms_api.admin.sessions import FailedLogins, SessionStore
+from forms_api.admin.shared import SharedAccounts, SharedFailedLogins, SharedSessionStore
 from forms_api.web.context import Portal
 
 log = logging.getLogger("portal.admin")
@@ -33,6 +34,10 @@ class AdminState:
 
     async def start(self, p: Portal) -> None:
         """After the database opened: load the accounts, listen for `portal admin …`."""
+        if p.db.shared:  # several instances: what one knows, all must (shared.py)
+            self.accounts = SharedAccounts(p.db, p.settings.admin_token)
+            self.sessions = SharedSessionStore(p.db, self.sessions.idle, self.sessions.absolute)
+            self.failures = SharedFailedLogins(p.db, self.failures.limit, self.failures.window)
         self.accounts.load(p.db)
 
         def handle(request: dict[str, Any], actor: str) -> dict[str, Any]:

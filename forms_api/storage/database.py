@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,6 +47,24 @@ class Database(ABC):
     @abstractmethod
     def data_dir(self) -> Path | None:
         """The embedded database's directory; None in memory and on a database server."""
+
+    @property
+    def shared(self) -> bool:
+        """Whether several portal instances may use this database at once (a database server).
+
+        What an instance would otherwise keep to itself (console sessions, the login throttle,
+        the form-signing key, background jobs) then lives in the database or under its locks.
+        """
+        return False
+
+    @contextlib.asynccontextmanager
+    async def singleton(self, name: str) -> AsyncIterator[None]:
+        """Wait until this instance is the one that runs the job ``name``, for the block's life.
+
+        One process owns an embedded database, so it always is at once; a shared database
+        (PostgreSQL) lets exactly one of its instances in at a time.
+        """
+        yield
 
     @abstractmethod
     def table(self, name: str) -> Table:

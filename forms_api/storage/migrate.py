@@ -23,6 +23,7 @@ from forms_api.settings import Settings
 from forms_api.storage.database import Database
 from forms_api.storage.errors import StorageError
 from forms_api.storage.indexes import Doc
+from forms_api.storage.jsonb import jsonb_text, stored_id
 from forms_api.storage.postgres import PgDatabase, translated
 
 
@@ -81,7 +82,7 @@ def _copy(source: Database, target: PgDatabase) -> list[Copied]:
             with translated(), conn.cursor().copy(
                     "COPY portal_documents (collection, id, doc) FROM STDIN") as copy:
                 for doc in docs:
-                    copy.write_row((name, doc["id"], orjson.dumps(doc).decode()))
+                    copy.write_row((name, stored_id(doc["id"]), jsonb_text(doc)))
             stored = read_back(target, name)
             expected = Copied(name, len(docs), checksum(docs))
             found = Copied(name, len(stored), checksum(stored))

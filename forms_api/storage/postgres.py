@@ -39,13 +39,14 @@ re-reads it under the lock, so two instances starting together run each migratio
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
 import psycopg
 import psycopg_pool
 
@@ -54,6 +55,7 @@ from forms_api.storage.errors import StorageError
 from forms_api.storage.files import write_backup
 from forms_api.storage.indexes import Doc
 from forms_api.storage.interface import Table, normalise
+from forms_api.storage.jsonb import dumps, escape, json_text, loads
 from forms_api.storage.migrations import MIGRATIONS, Migration
 
 T = TypeVar("T")
@@ -90,10 +92,6 @@ def translated() -> Iterator[None]:
         yield
     except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
         raise storage_error(exc) from exc
-
-
-def _loads(text: str) -> Doc:
-    return orjson.loads(text)  # type: ignore[no-any-return]
 
 
 class _State(threading.local):
@@ -158,28 +156,28 @@ class PgTable(Table):
     def all(self) -> list[Doc]:
         rows = self._rows("SELECT doc::text FROM portal_documents WHERE collection = %s"
                           " ORDER BY pos", [self._name])
-        return [_loads(text) for text, in rows]
+        return [loads(text) for text, in rows]
 
     def _where(self, equals: Mapping[str, Any]) -> tuple[str, list[Any]]:
         if not equals:
             raise TypeError("find() needs at least one field=value")
         sql = ["collection = %s AND doc @> %s::jsonb"]
-        params: list[Any] = [self._name, orjson.dumps(dict(equals)).decode()]
+        params: list[Any] = [self._name, dumps(dict(equals))]
         for field, value in equals.items():
             sql.append("doc -> %s = %s::jsonb")
-            params.extend((field, orjson.dumps(value).decode()))
+            params.extend((escape(field), dumps(value)))
         return " AND ".join(sql), params
 
     def find(self, **equals: Any) -> list[Doc]:
         where, params = self._where(equals)
         rows = self._rows(f"SELECT doc::text FROM portal_documents WHERE {where} ORDER BY pos",
                           params)
-        return [_loads(text) for text, in rows]
+        return [loads(text) for text, in rows]
 
     def get_id(self, id: str) -> Doc | None:
         rows = self._rows("SELECT doc::text FROM portal_documents"
-                          " WHERE collection = %s AND id = %s", [self._name, id])
-        return _loads(rows[0][0]) if rows else None
+                          " WHERE collection = %s AND id = %s", [self._name, escape(id)])
+        return loads(rows[0][0]) if rows else None
 
     def count(self, **equals: Any) -> int:
         where, params = self._where(equals)
@@ -198,7 +196,7 @@ class PgTable(Table):
             rows = self._rows("INSERT INTO portal_documents (collection, id, doc)"
                               " VALUES (%s, %s, %s::jsonb)"
                               " ON CONFLICT (collection, id) DO NOTHING RETURNING pos",
-                              [self._name, stored["id"], raw.decode()])
+                              [self._name, escape(stored["id"]), json_text(raw)])
         if not rows:
             raise ValueError(f"table {self._name!r} already holds a document with id "
                              f"{stored['id']!r}")
@@ -214,13 +212,13 @@ class PgTable(Table):
         with self._db.transaction():
             rows = self._rows("UPDATE portal_documents SET doc = doc || %s::jsonb"
                               " WHERE collection = %s AND id = %s RETURNING doc::text",
-                              [raw.decode(), self._name, id])
-        return _loads(rows[0][0]) if rows else None
+                              [json_text(raw), self._name, escape(id)])
+        return loads(rows[0][0]) if rows else None
 
     def remove_id(self, id: str) -> bool:
         with self._db.transaction():
             rows = self._rows("DELETE FROM portal_documents WHERE collection = %s AND id = %s"
-                              " RETURNING pos", [self._name, id])
+                              " RETURNING pos", [self._name, escape(id)])
         return bool(rows)
 
     def truncate(self) -> None:
@@ -231,6 +229,9 @@ class PgTable(Table):
 
 class PgDatabase(Database):
     """The portal's database on a PostgreSQL server: ``PgDatabase.connect(url)``."""
+
+    #: How often an instance that does not run a job checks whether it should take it over.
+    SINGLETON_RETRY = 10.0
 
     def __init__(self, pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]], url: str
                  ) -> None:
@@ -288,6 +289,50 @@ class PgDatabase(Database):
     def data_dir(self) -> Path | None:
         return None
 
+    @property
+    def shared(self) -> bool:
+        return True
+
+    @contextlib.asynccontextmanager
+    async def singleton(self, name: str) -> AsyncIterator[None]:
+        """Hold ``name``'s session-level advisory lock on a connection of its own; the others
+        try again every ``SINGLETON_RETRY`` s, so one takes over when the holder stops (or its
+        connection dies, which releases the lock)."""
+        key = singleton_key(name)
+        while True:
+            attempt = asyncio.ensure_future(asyncio.to_thread(self._try_lock, key))
+            try:
+                conn = await asyncio.shield(attempt)
+            except StorageError:
+                conn = None
+            except asyncio.CancelledError:  # stopping: never leave a lock held by nobody
+                with contextlib.suppress(StorageError):
+                    won = await attempt
+                    if won is not None:
+                        won.close()
+                raise
+            if conn is not None:
+                break
+            await asyncio.sleep(self.SINGLETON_RETRY)
+        try:
+            yield
+        finally:
+            conn.close()  # ends the session, which releases the lock (quick: one message)
+
+    def _try_lock(self, key: int) -> psycopg.Connection[Any] | None:
+        with translated():
+            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10,
+                                   application_name="xinyu-portal-job")
+            try:
+                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            except BaseException:
+                conn.close()
+                raise
+        if row is not None and row[0] is True:
+            return conn
+        conn.close()
+        return None
+
     def table(self, name: str) -> PgTable:
         table = self._tables.get(name)
         if table is None:
@@ -328,7 +373,7 @@ class PgDatabase(Database):
                                 " ORDER BY collection, pos").fetchall()
         frozen: dict[str, list[tuple[int, Doc]]] = {}
         for collection, pos, text in rows:
-            frozen.setdefault(collection, []).append((int(pos), _loads(text)))
+            frozen.setdefault(collection, []).append((int(pos), loads(text)))
         return write_backup(Path(dest_dir), list(frozen.items()), 0, keep)
 
     def collections(self) -> list[str]:
@@ -340,6 +385,12 @@ class PgDatabase(Database):
     def drop_table(self, name: str) -> None:
         self.table(name).truncate()
         self._tables.pop(name, None)
+
+
+def singleton_key(name: str) -> int:
+    """The advisory lock key (a signed bigint) of the job ``name``."""
+    digest = hashlib.sha256(f"xinyu-portal job {name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:

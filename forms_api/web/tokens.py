@@ -16,7 +16,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from forms_api.storage import Database
+
 SECRET_FILE = "form-secret"
+#: On a shared database (PostgreSQL) the key lives there, so every instance signs with it.
+SECRETS = "portal_secrets"
+FORM_SECRET_ID = "form-secret"
 MAX_AGE = 7 * 24 * 3600
 
 
@@ -34,6 +39,17 @@ def load_secret(data_dir: Path) -> bytes:
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(secret.hex())
     return secret
+
+
+def load_shared_secret(db: Database) -> bytes:
+    """The signing key kept in a shared database; the first instance to start creates it."""
+    table = db.table(SECRETS)
+    with db.transaction():
+        found = table.get_id(FORM_SECRET_ID)
+        if found is None:
+            found = {"id": FORM_SECRET_ID, "hex": secrets.token_bytes(32).hex()}
+            table.insert(found)
+    return bytes.fromhex(str(found["hex"]))
 
 
 def _sign(secret: bytes, payload: str) -> str:

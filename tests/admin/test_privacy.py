@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import orjson
+import psycopg
 import pytest
 from starlette.testclient import TestClient
 
@@ -40,6 +41,12 @@ def _seed(client: TestClient) -> None:
 
 
 def _data_files(client: TestClient) -> bytes:
+    """Everything the store holds: the journal's files, or every row on PostgreSQL."""
+    url = client.app.state.settings.database_url
+    if url:
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT doc::text FROM portal_documents").fetchall()
+        return "".join(text for text, in rows).encode()
     data_dir: Path = client.app.state.settings.data_dir
     return b"".join(p.read_bytes() for p in data_dir.glob("portal.*") if p.is_file())
 

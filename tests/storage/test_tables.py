@@ -121,6 +121,22 @@ def test_find_compares_objects_whole_and_numbers_by_value(db: Database) -> None:
     assert t.count(n=2, slot={"date": "2027-03-01", "half": "am"}) == 1
 
 
+def test_any_text_round_trips_and_is_found(db: Database) -> None:
+    """U+0000 (jsonb refuses it) and the escape PostgreSQL stores it with come back as stored."""
+    t = db.table("t")
+    texts = ["王\x00芳", "\ue000", "\ue0000", "\\u0000", "a\x00\ue000\x00", "plain"]
+    ids = [t.insert({"name": text, "tags": [text], text: 1}) for text in texts]
+    for record_id, text in zip(ids, texts, strict=True):
+        assert t.get_id(record_id) == {"id": record_id, "name": text, "tags": [text], text: 1}
+        assert [d["id"] for d in t.find(name=text)] == [record_id]
+        assert t.count(tags=[text]) == 1
+    t.update_id(ids[0], {"school": "一中\x00"})
+    assert t.find(school="一中\x00")[0]["name"] == "王\x00芳"
+    assert t.find(name="王芳") == [] and t.get_id("x\x00") is None
+    given = t.insert({"id": "k\x00", "n": 1})
+    assert t.get_id(given) == {"id": "k\x00", "n": 1} and t.remove_id("k\x00")
+
+
 def test_update_id_remove_id_and_truncate(db: Database) -> None:
     t = db.table("t")
     ids = [t.insert({"n": n, "status": "pending", "tags": ["x"]}) for n in range(3)]

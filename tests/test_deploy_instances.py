@@ -1,0 +1,126 @@
+"""Two `portal serve` on one PostgreSQL database behind a live nginx, restarted one at a time.
+
+The nginx conf is deploy/nginx/xinyu-portal.conf with its upstream replaced by
+deploy/nginx/upstream-instances.conf's (two servers, passive health checks) and its
+proxy_next_upstream lines. Under a light check-in load: no answer is a 5xx, and every check-in
+answered 201 is in the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from forms_api.trainings.records import ATTENDANCE
+from tests.forms_support import ADMIN, ADMIN_TOKEN, check_in_body, make_session
+from tests.pgcluster import Cluster
+from tests.servers import Server, free_port
+from tests.test_deploy import DEPLOY, HOST, _need, render_nginx
+
+UPSTREAM = DEPLOY / "nginx" / "upstream-instances.conf"
+FAIL_TIMEOUT = int(re.findall(r"fail_timeout=(\d+)s", UPSTREAM.read_text(encoding="utf-8"))[0])
+
+pytestmark = pytest.mark.slow
+
+
+def _two_upstreams(conf: Path, first: int, second: int) -> None:
+    text = conf.read_text(encoding="utf-8")
+    block = re.search(r"^upstream xinyu_portal \{.*?\n\}", UPSTREAM.read_text(encoding="utf-8"),
+                      re.S | re.M)
+    assert block is not None
+    upstream = block[0].replace("127.0.0.1:8001", f"127.0.0.1:{first}").replace(
+        "127.0.0.1:8002", f"127.0.0.1:{second}")
+    text, found = re.subn(r"^upstream xinyu_portal \{.*?\n\}", upstream, text, count=1, flags=re.S | re.M)
+    assert found == 1
+    retry = [line.strip("# ").strip() for line in UPSTREAM.read_text(encoding="utf-8").splitlines()
+             if line.startswith("#   proxy_next_upstream")]
+    assert retry, "upstream-instances.conf no longer lists its proxy_next_upstream lines"
+    text = text.replace("    proxy_http_version 1.1;\n",
+                        "    proxy_http_version 1.1;\n" + "".join(f"    {r}\n" for r in retry), 1)
+    conf.write_text(text, encoding="utf-8")
+
+
+def test_rolling_restart_under_load_loses_nothing(
+        built_site: Path, tmp_path: Path, pg_cluster: Cluster) -> None:
+    nginx = _need("nginx")
+    url = pg_cluster.new_database()
+    ports = [free_port(), free_port()]
+    servers = [Server(built_site, tmp_path / f"data-{port}", port=port,
+                      args=["--forwarded-allow-ips", "127.0.0.1"],
+                      env={"PORTAL_DATABASE_URL": url, "PORTAL_ALLOWED_HOSTS": HOST,
+                           "PORTAL_ADMIN_TOKEN": ADMIN_TOKEN})
+               for port in ports]
+    http_port, https_port = free_port(), free_port()
+    conf = render_nginx(tmp_path, http_port, https_port, ports[0], built_site)
+    _two_upstreams(conf, *ports)
+    check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf)],
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert check.returncode == 0, check.stderr
+    proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"https://127.0.0.1:{https_port}"
+    host = {"Host": f"{HOST}:{https_port}", "Origin": f"https://{HOST}:{https_port}"}
+    answers: list[int] = []
+    stop = threading.Event()
+    try:
+        for server in servers:
+            server.start()
+        with httpx.Client(base_url=base, headers=host, verify=False, timeout=10) as client:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    if client.get("/api/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+            session = make_session(client, capacity=5000)  # type: ignore[arg-type]
+
+            def load() -> None:
+                n = 0
+                with httpx.Client(base_url=base, headers=host, verify=False, timeout=10) as c:
+                    while not stop.is_set():
+                        n += 1
+                        body = check_in_body(session, phone=f"139{n:08d}")
+                        # Not answered (a transport error) is allowed: the client tries again.
+                        with contextlib.suppress(httpx.TransportError):
+                            answers.append(c.post(f"/api/trainings/{session['id']}/attendance",
+                                                  json=body).status_code)
+                        time.sleep(0.01)
+
+            worker = threading.Thread(target=load)
+            worker.start()
+            time.sleep(1)
+            for server in servers:  # the rolling restart, one instance at a time
+                server.stop()
+                time.sleep(0.5)
+                server.start()
+                # nginx keeps a failed server out for fail_timeout even once it answers again:
+                # the next instance may stop only after that (README, the rolling restart).
+                time.sleep(FAIL_TIMEOUT + 1)
+            stop.set()
+            worker.join(timeout=30)
+            assert client.get("/api/admin/trainings", headers=ADMIN).status_code == 200
+    finally:
+        stop.set()
+        proxy.terminate()
+        proxy.wait(timeout=20)
+        for server in servers:
+            server.stop()
+    assert len(answers) > 50, answers
+    assert not [code for code in answers if code >= 500], answers
+    created = answers.count(201)
+    assert created == len(answers), sorted(set(answers))
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM portal_documents WHERE collection = %s",
+                           (ATTENDANCE,)).fetchone()
+    assert row is not None and row[0] == created
