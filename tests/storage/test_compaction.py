@@ -134,6 +134,7 @@ def test_sigkill_during_compaction_loses_nothing_acknowledged(data_dir: Path) ->
                 inserted.add(rest[0])
             elif kind == "u":
                 updated[rest[0]] = max(updated.get(rest[0], 0), int(rest[1]))
+                update_acks += 1
 
         db = Database.open(data_dir)  # must open after every kill
         try:
