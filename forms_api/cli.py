@@ -83,17 +83,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    dest = Path(args.dest) if args.dest else settings.data_dir / "backups"
     if settings.database_url:
-        dest_dir = Path(args.dest) if args.dest else settings.data_dir / "backups"
         try:
-            dumped = pgdump.dump(settings.database_url, dest_dir, keep=args.keep)
+            dumped = pgdump.dump(settings.database_url, dest, keep=args.keep)
         except StorageError as exc:
             print(f"Backup failed: {exc}", file=sys.stderr)
             return 1
         print(f"Dumped the PostgreSQL database to {dumped} (pg_dump custom format; the newest "
               f"{args.keep} are kept)")
         return 0
-    dest = Path(args.dest) if args.dest else settings.data_dir / "backups"
     try:
         path = backup_data_dir(settings.data_dir, dest, keep=args.keep)
     except (StorageError, ValueError) as exc:

@@ -13,8 +13,14 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from forms_api.modules import REQUIRED_KEYS, front_matter, load_module, load_modules
 from forms_api.settings import PROJECT_ROOT, Settings
+from tests.content_support import (
+    CONTENT,
+    case_names,
+    module_pages,
+    pages,
+    section,
+)
 
-CONTENT = PROJECT_ROOT / "content"
 SNIPPETS = PROJECT_ROOT / "snippets"
 HELP_BOX = '--8<-- "help-box.md"'
 
@@ -42,10 +48,6 @@ if _local_line := Settings.from_env().hotline_number:
 _md = MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
 
 
-def _pages(folder: str) -> list[Path]:
-    return sorted((CONTENT / folder).glob("*.md"))
-
-
 def _h2(text: str) -> list[str]:
     tokens = _md.parse(text)
     return [tokens[i + 1].content.strip() for i, t in enumerate(tokens)
@@ -67,15 +69,6 @@ def test_required_modules_exist() -> None:
     assert set(load_modules(CONTENT)) >= REQUIRED_MODULES, "a required training module is missing"
 
 
-def _module_pages() -> list[Path]:
-    return [p for p in _pages("training") if "slug" in front_matter(p.read_text("utf-8"))]
-
-
-def _section(text: str, heading: str) -> str:
-    """The body of one `## heading` section of a page's Markdown."""
-    return text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
-
-
 _CASE = re.compile(r"^(?:\*\*|#{3,4} )案例", re.MULTILINE)
 _NOTES = re.compile(r'^\?\?\?\+? note "讨论要点"', re.MULTILINE)
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)])[ \t]", re.MULTILINE)
@@ -93,7 +86,7 @@ def test_case_notes_check_finds_a_case_without_notes() -> None:
     assert _cases_without_notes(cases) == ["二：乙**"]
 
 
-@pytest.mark.parametrize("page", _module_pages(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("page", module_pages(), ids=lambda p: p.stem)
 def test_module_front_matter_and_sections(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
     meta = front_matter(text)
@@ -101,39 +94,39 @@ def test_module_front_matter_and_sections(page: Path) -> None:
     load_module(page)  # typed: positive hours, a date, non-empty lists of texts
     headings = _h2(text)
     assert [h for h in headings if h in MODULE_SECTIONS] == MODULE_SECTIONS, headings
-    assert not _LIST_ITEM.search(_section(text, "学习目标")), (
+    assert not _LIST_ITEM.search(section(text, "学习目标")), (
         "objectives are rendered from the front matter; remove the hand-written list")
-    self_check = _section(text, "自我检测")
+    self_check = section(text, "自我检测")
     answers = re.search(r'^\?\?\?\+? \w+ "参考答案"', self_check, re.MULTILINE)
     assert answers, "answers must be collapsible"
-    cases = _section(text, "案例与讨论")
+    cases = section(text, "案例与讨论")
     assert "虚构" in cases, "cases must say they are fictional composites"
     assert _CASE.search(cases), "the section holds no case (a line starting **案例)"
     assert not _cases_without_notes(cases), "each case needs a ??? note \"讨论要点\" block"
 
 
 def test_modules_listed_by_the_api_match_the_pages() -> None:
-    assert set(load_modules(CONTENT)) == {p.stem for p in _module_pages()}
+    assert set(load_modules(CONTENT)) == {p.stem for p in module_pages()}
 
 
 def test_required_guidance_and_activities_exist() -> None:
-    assert {p.stem for p in _pages("guidance")} >= REQUIRED_GUIDANCE
-    assert {p.stem for p in _pages("activities")} >= REQUIRED_ACTIVITIES
+    assert {p.stem for p in pages("guidance")} >= REQUIRED_GUIDANCE
+    assert {p.stem for p in pages("activities")} >= REQUIRED_ACTIVITIES
     assert (CONTENT / "help/index.md").is_file()
 
 
 def _form_pages() -> list[Path]:
-    return [p for p in _pages("forms") if p.name != "index.md"]
+    return [p for p in pages("forms") if p.name != "index.md"]
 
 
-@pytest.mark.parametrize("page", _module_pages() + _pages("guidance") + _pages("activities")
+@pytest.mark.parametrize("page", module_pages() + pages("guidance") + pages("activities")
                          + _form_pages(),
                          ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_safety_pages_show_the_help_box(page: Path) -> None:
     assert HELP_BOX in page.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("page", [p for p in _pages("activities") if p.name != "index.md"],
+@pytest.mark.parametrize("page", [p for p in pages("activities") if p.name != "index.md"],
                          ids=lambda p: p.stem)
 def test_activity_plans_have_every_part(page: Path) -> None:
     headings = _h2(page.read_text(encoding="utf-8"))
@@ -155,9 +148,9 @@ def test_help_page_says_the_site_never_diagnoses() -> None:
 
 
 @pytest.mark.parametrize("page", [p for folder in ("training", "guidance", "activities", "help")
-                                  for p in _pages(folder)
+                                  for p in pages(folder)
                                   if folder != "training" or p.name == "index.md"
-                                  or p in _module_pages()],  # not the schedule page
+                                  or p in module_pages()],  # not the schedule page
                          ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_no_stub_pages(page: Path) -> None:
     kind = _kind(page)
@@ -358,32 +351,16 @@ def test_printable_forms_say_who_when_keep_and_never(page: Path) -> None:
     assert not missing, f"{page.name} lacks {missing}"
 
 
-_CASE_NAME = re.compile(r"(?<!大)[小阿][\u4e00-\u9fff]")
-# Common words that look like a 小X / 阿X nickname inside case text.
-_NOT_NAMES = frozenset({
-    "小组", "小时", "小事", "小步", "小会", "小团", "小声", "小学", "小段", "小孩", "小伙", "小朋", "小心", "小数", "小点",
-    "小些", "小型", "小队", "小卡", "小片", "小红", "小区", "小块", "小结", "小品", "小册", "小信", "小为", "小说", "小路",
-    "小猫", "小狗", "小鸟", "小手", "小脸", "小脚", "小腿", "小吃", "小店", "小票", "小纸", "小本", "阿姨",
-})
-
-
-def _case_names(text: str) -> set[str]:
-    """The nicknames (小X, 阿X) used in a module's 案例与讨论 section."""
-    if "## 案例与讨论" not in text:
-        return set()
-    return set(_CASE_NAME.findall(_section(text, "案例与讨论"))) - _NOT_NAMES
-
-
 def test_case_name_check_reads_nicknames_not_common_words() -> None:
-    assert _case_names("## 案例与讨论\n\n初二学生小柯和阿哲分成小组，用了大小为四人的桌子。\n") == {
+    assert case_names("## 案例与讨论\n\n初二学生小柯和阿哲分成小组，用了大小为四人的桌子。\n") == {
         "小柯", "阿哲"}
 
 
 def test_cases_in_different_modules_use_different_names() -> None:
     seen: dict[str, str] = {}
     shared = []
-    for page in _module_pages():
-        for name in sorted(_case_names(page.read_text(encoding="utf-8"))):
+    for page in module_pages():
+        for name in sorted(case_names(page.read_text(encoding="utf-8"))):
             if name in seen:
                 shared.append(f"{name}: {seen[name]} and {page.stem}")
             seen.setdefault(name, page.stem)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from forms_api.settings import PROJECT_ROOT
-from tests.test_content import _CASE_NAME, _NOT_NAMES, _case_names, _module_pages
+from tests.content_support import CASE_NAME, NOT_NAMES, case_names, module_pages
 
 CONTENT = PROJECT_ROOT / "content"
 SNIPPETS = PROJECT_ROOT / "snippets"
@@ -101,12 +101,12 @@ def test_modules_teaching_confidentiality_limits_state_the_reporting_duty() -> N
 def test_example_names_outside_modules_differ_from_the_modules_case_names() -> None:
     """Dialogues and examples on guidance, activity and help pages use their own names."""
     in_cases: dict[str, str] = {}
-    for page in _module_pages():
-        for name in _case_names(page.read_text("utf-8")):
+    for page in module_pages():
+        for name in case_names(page.read_text("utf-8")):
             in_cases.setdefault(name, page.stem)
-    modules = set(_module_pages())
+    modules = set(module_pages())
     shared = [f"{name}: {page.relative_to(CONTENT)} and {in_cases[name]}"
               for page in _PAGES if page not in modules
-              for name in sorted(set(_CASE_NAME.findall(page.read_text("utf-8"))) - _NOT_NAMES)
+              for name in sorted(set(CASE_NAME.findall(page.read_text("utf-8"))) - NOT_NAMES)
               if name in in_cases]
     assert not shared, f"fictional names must differ across pages: {shared}"
