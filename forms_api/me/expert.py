@@ -18,7 +18,7 @@ from forms_api.bookings.records import BOOKINGS, STAFFED
 from forms_api.errors import ApiError, found
 from forms_api.me.forms import Decline, Profile, Resubmission, VisitReport
 from forms_api.storage import Database
-from forms_api.volunteers.forms import MIN_YEARS, Volunteer, unmet_criteria
+from forms_api.volunteers.forms import Volunteer, check_eligible
 from forms_api.volunteers.records import VOLUNTEERS, WITHDRAWABLE
 from forms_api.web.context import Portal
 
@@ -53,15 +53,7 @@ def resubmit(p: Portal, volunteer_id: str, form: Resubmission) -> dict[str, Any]
         changes = form.model_dump(mode="json", exclude={"reply"})
         merged = Volunteer.model_validate({k: person.get(k) for k in Volunteer.model_fields
                                            if person.get(k) is not None} | changes)
-        unmet = unmet_criteria(merged)
-        if unmet:
-            fields = {}
-            if any("资质" in c for c in unmet):
-                fields["qualifications"] = "需要至少一项“其他”以外的专业资质"
-            if any("年" in c for c in unmet):
-                fields["years_experience"] = f"需要 {MIN_YEARS} 年以上心理健康相关工作经历"
-            raise ApiError(422, message="暂不符合报名条件：" + "；".join(unmet) + "。",
-                           fields=fields)
+        check_eligible(merged)
         now = clock.iso(clock.now())
         previous = {k: person.get(k) for k in changes if person.get(k) != changes[k]}
         history = [*person.get("history", []),

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from forms_api.errors import ApiError
 from forms_api.forms import FormSpec
 from forms_api.forms.fields import (
     CONSENT_LABEL,
@@ -106,6 +107,19 @@ def unmet_criteria(form: Volunteer) -> list[str]:
     if form.years_experience < MIN_YEARS:
         unmet.append(CRITERIA[1])
     return unmet
+
+
+def check_eligible(form: Volunteer) -> None:
+    """Refuse (422, naming the fields) an applicant who does not meet the published criteria."""
+    unmet = unmet_criteria(form)
+    if not unmet:
+        return
+    fields = {}
+    if any("资质" in c for c in unmet):
+        fields["qualifications"] = "需要至少一项“其他”以外的专业资质"
+    if any("年" in c for c in unmet):
+        fields["years_experience"] = f"需要 {MIN_YEARS} 年以上心理健康相关工作经历"
+    raise ApiError(422, message="暂不符合报名条件：" + "；".join(unmet) + "。", fields=fields)
 
 
 class Review(PortalForm):

@@ -6,7 +6,7 @@ from forms_api import clock
 from forms_api.errors import ApiError
 from forms_api.storage import new_id
 from forms_api.volunteers import notices
-from forms_api.volunteers.forms import MIN_YEARS, Volunteer, unmet_criteria
+from forms_api.volunteers.forms import Volunteer, check_eligible
 from forms_api.volunteers.records import ACTIVE, VOLUNTEERS
 from forms_api.web.context import Portal
 from forms_api.web.submit import Outcome, replayed
@@ -16,14 +16,7 @@ THANKS = "/thanks/volunteer/"
 
 def register(p: Portal, form: Volunteer, key: str | None) -> Outcome:
     """A pending volunteer; a retry of the same submission answers with the first record."""
-    unmet = unmet_criteria(form)
-    if unmet:
-        fields = {}
-        if any("资质" in c for c in unmet):
-            fields["qualifications"] = "需要至少一项“其他”以外的专业资质"
-        if any("年" in c for c in unmet):
-            fields["years_experience"] = f"需要 {MIN_YEARS} 年以上心理健康相关工作经历"
-        raise ApiError(422, message="暂不符合报名条件：" + "；".join(unmet) + "。", fields=fields)
+    check_eligible(form)
     db = p.db
     table = db.table(VOLUNTEERS)
     with db.transaction():
