@@ -272,6 +272,37 @@ def test_limit_settings_are_validated(client: TestClient) -> None:
         "2027-01-11", "2027-01-12", "2027-01-13", "2027-01-14", "2027-01-15", "2027-02-01"]
 
 
+@pytest.mark.parametrize("line", [
+    "2027-01-04～2027-01-05 教研活动", "2027-01-04 ~ 2027-01-05 教研活动",
+    "2027-01-04至2027-01-05 教研活动", "2027-01-04 到 2027-01-05 教研活动",
+    "2027-01-04—2027-01-05 教研活动", "2027-01-04——2027-01-05 教研活动",
+    "2027-01-04-2027-01-05 教研活动", "2027-01-04 - 2027-01-05 教研活动",
+    "２０２７－０１－０４～２０２７－０１－０５　教研活动", "2027-01-04 ～ 01-05 教研活动"])
+def test_blackout_ranges_as_people_type_them(client: TestClient, line: str) -> None:
+    """Issue 12: a range with a full-width tilde was saved as its first day only."""
+    saved = client.put("/api/admin/limits", headers=ADMIN, json={"blackout": line})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["blackout"] == [{"date": "2027-01-04", "reason": "教研活动"},
+                                        {"date": "2027-01-05", "reason": "教研活动"}]
+
+
+@pytest.mark.parametrize("line", ["2027-01-04至1月5日 教研活动", "2027-01-04 ～ 2027年1月5日 教研活动",
+                                  "2027-01-04 ~ 2027/01/05 教研活动", "2027年1月4日 教研活动"])
+def test_a_blackout_line_it_cannot_read_is_refused(client: TestClient, line: str) -> None:
+    """Never half-read: a second date in another format is refused with the line, not dropped."""
+    error = assert_error(client.put("/api/admin/limits", headers=ADMIN, json={"blackout": line}),
+                         422, "validation_error")
+    assert "无法识别这一行" in error["fields"]["blackout"] and "2027-01-04 至" in error[
+        "fields"]["blackout"]
+    assert client.get("/api/admin/limits", headers=ADMIN).json()["blackout"] == []
+
+
+def test_a_blackout_range_across_new_year_without_its_year(client: TestClient) -> None:
+    saved = client.put("/api/admin/limits", headers=ADMIN,
+                       json={"blackout": "2027-12-31～01-01 元旦"}).json()["blackout"]
+    assert [b["date"] for b in saved] == ["2027-12-31", "2028-01-01"]
+
+
 def test_expert_monthly_limit_and_blackout_on_confirm(client: TestClient) -> None:
     expert_id = approved_expert(client, phone=next(_phones))
     days = eligible_dates()
