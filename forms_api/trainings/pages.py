@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -10,10 +9,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from forms_api import clock
-from forms_api.forms.fields import half_width
 from forms_api.forms.render import render_form
 from forms_api.storage import Database
-from forms_api.trainings import codes, records, registration, signout
+from forms_api.trainings import codes, forms, records, registration, signout
 from forms_api.trainings.records import ATTENDANCE, SESSIONS
 from forms_api.web import tokens
 from forms_api.web.context import Portal, blocking, portal
@@ -58,7 +56,7 @@ def session_block(p: Portal, session: dict[str, Any] | None, problem: str | None
 
 def typed_code(raw: str) -> str:
     """A code as people type it: full-width digits and spaces (`６８２ ９４３`) understood."""
-    return re.sub(r"\s+", "", half_width(raw))[:8]
+    return str(forms.typed_code(raw))[:8]
 
 
 def find_by_code(db: Database, code: str) -> dict[str, Any] | None:

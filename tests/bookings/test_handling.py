@@ -160,6 +160,10 @@ def test_decline_needs_a_reason_the_school_then_sees(client: TestClient) -> None
                                                  "phone": "0391-1234567"},
                        headers={"Accept": "text/html"})
     assert "该周为期中考试周" in page.text
+    # Issue 12: the lookup said 日期/专家 "待安排" for a visit that will not take place.
+    facts = page.text[page.text.index("data-booking"):page.text.index("</dl>")]
+    assert "这次进校活动不会进行" in facts and "待安排" not in facts
+    assert "<dt>说明</dt><dd>该周为期中考试周</dd>" in facts
 
 
 def test_expert_busy_on_the_same_date_and_slot(client: TestClient) -> None:
