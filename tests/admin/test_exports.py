@@ -198,3 +198,23 @@ def test_exports_survive_control_characters_stored_earlier(
     rows = _xlsx(client.get("/api/admin/export/attendance.xlsx", headers=ADMIN))
     assert rows[1][3] == "王芳" and rows[1][4] == "一中"
     assert "王" not in caplog.text
+
+
+def test_exports_and_the_calendar_name_a_module_by_its_title(client: TestClient) -> None:
+    """Issue 12: exports and the calendar showed `psych-committee` where 心理委员… belongs."""
+    titles = {m["slug"]: m["title"] for m in client.get("/api/modules").json()["items"]}
+    session = make_session(client, module="psych-committee", title="心理委员培训（西城区）")
+    assert client.post(f"/api/trainings/{session['id']}/attendance",
+                       json=check_in_body(session)).status_code == 201
+    title = titles["psych-committee"]
+    assert title != "psych-committee"
+    rows = _csv(client.get("/api/admin/export/attendance.csv", headers=ADMIN))
+    column = rows[0].index("课程")
+    assert [r[column] for r in rows[1:]] == [title]
+    sheet = _xlsx(client.get("/api/admin/export/attendance.xlsx", headers=ADMIN))
+    assert [r[column] for r in sheet[1:]] == [title]
+    me = client.get("/api/admin/export/hours.csv", headers=ADMIN).text
+    assert "psych-committee" not in me
+    feed = client.get("/api/admin/calendar.ics", headers=ADMIN).content.decode("utf-8")
+    unfolded = feed.replace("\r\n ", "")
+    assert f"课程 {title}" in unfolded and "psych-committee" not in unfolded
