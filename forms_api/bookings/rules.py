@@ -77,9 +77,13 @@ def _limit(value: Any, name: str, errors: dict[str, str]) -> int | None:
     return number
 
 
-# A range as people type it: 至, 到, ~ or ～, a dash (— – -) between two dates.
+# A range as people type it: 至, 到, ~ or ～, a dash (—— — – -) between two dates; the second
+# may leave out its year (2027-01-04 ～ 01-05).
+_RANGE = r"(?:至|到|~|～|——|—|–|-|to)"
 _BLACKOUT_LINE = re.compile(
-    r"(\d{4}-\d{1,2}-\d{1,2})(?:\s*(?:至|到|~|～|—|–|-|to)\s*(\d{4}-\d{1,2}-\d{1,2}))?\s*(.*)")
+    rf"(\d{{4}}-\d{{1,2}}-\d{{1,2}})(?:\s*{_RANGE}\s*((?:\d{{4}}-)?\d{{1,2}}-\d{{1,2}})(?!\d))?\s*(.*)")
+#: What is left after the first date starts like a range it could not read (`至1月5日`).
+_UNREAD_RANGE = re.compile(rf"\W*\d{{4}}-|\s*{_RANGE}\s*\d")
 
 
 def _day(text: str) -> dt.date:
@@ -98,20 +102,24 @@ def parse_blackout(value: Any, errors: dict[str, str]) -> tuple[Blackout, ...]:
         lines = [half_width(line).strip() for line in value.splitlines() if line.strip()]
         for line in lines:
             match = _BLACKOUT_LINE.fullmatch(line)
-            if not match or re.match(r"\W*\d{4}-", match[3]):  # a second date it did not read
+            if not match or _UNREAD_RANGE.match(match[3]):  # a second date it did not read
                 errors["blackout"] = (f"无法识别这一行：{line[:30]}（格式：2026-12-07 期末考试，"
                                       "或 2027-01-04 至 2027-01-05 教研活动）")
                 return ()
             try:
                 first = _day(match[1])
-                last = _day(match[2]) if match[2] else first
+                second = match[2] if not match[2] or match[2].count("-") == 2 \
+                    else f"{first.year}-{match[2]}"
+                last = _day(second) if second else first
+                if match[2] and second != match[2] and last < first:  # 12-30 ～ 01-02
+                    last = last.replace(year=first.year + 1)
             except ValueError:
                 errors["blackout"] = f"日期不存在：{line[:30]}"
                 return ()
             if last < first or (last - first).days > 200:
                 errors["blackout"] = f"日期范围不对：{line[:30]}"
                 return ()
-            reason = match[3].strip()[:40]
+            reason = match[3].strip().lstrip("-—–:：、，, ").strip()[:40]
             items.extend(Blackout((first + dt.timedelta(days=n)).isoformat(), reason)
                          for n in range((last - first).days + 1))
     elif isinstance(value, list):

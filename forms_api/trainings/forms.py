@@ -7,6 +7,7 @@ checked_in_at, submission}. One record per (session_id, phone).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator
@@ -25,6 +26,16 @@ from forms_api.forms.fields import (
 )
 
 CODE_PATTERN = r"\d{4,8}"
+#: What the browser lets a teacher type as a code: digits, full-width ones, spaces (`682 943`).
+TYPED_CODE_PATTERN = r"[0-9０-９\s\-－]{4,12}"
+
+
+def typed_code(value: Any) -> Any:
+    """A code as people type it (`６８２ ９４３`, `682-943`): ASCII digits, nothing between."""
+    return re.sub(r"[\s\-]+", "", half_width(value)) if isinstance(value, str) else value
+
+
+TypedCode = Annotated[str, BeforeValidator(typed_code)]
 NONCE_PATTERN = r"[A-Za-z0-9_-]{8,64}"
 
 
@@ -58,9 +69,9 @@ class Attendance(PortalForm):
     phone: Mobile = field("手机号", widget="tel", inputmode="numeric", autocomplete="tel",
                           placeholder="例如 13800138000",
                           help="用于核对学时，不会公开；同一手机号在同一场培训只记一次。")
-    code: Annotated[str, BeforeValidator(half_width)] = field("签到码", min_length=4, max_length=8, inputmode="numeric",
-                      pattern=CODE_PATTERN, autocomplete="off",
-                      help="现场公布的数字签到码；扫码打开时已自动填好。")
+    code: TypedCode = field("签到码", min_length=4, max_length=8, inputmode="numeric",
+                            pattern=TYPED_CODE_PATTERN, autocomplete="off",
+                            help="现场公布的数字签到码；扫码打开时已自动填好。")
     district: str | None = field("区县", None, max_length=20)
     subject: str | None = field("任教学科", None, max_length=20, placeholder="例如 心理健康、语文")
     # Optional in the API (the contract's check-in has no consent); required on the page.
@@ -127,8 +138,8 @@ class SignOut(PortalForm):
 
     phone: Mobile = field("手机号", widget="tel", inputmode="numeric", autocomplete="tel",
                           placeholder="例如 13800138000", help="请填写签到时用的手机号。")
-    code: Annotated[str, BeforeValidator(half_width)] = field(
-        "签退码", min_length=4, max_length=8, inputmode="numeric", pattern=CODE_PATTERN,
+    code: TypedCode = field(
+        "签退码", min_length=4, max_length=8, inputmode="numeric", pattern=TYPED_CODE_PATTERN,
         autocomplete="off", help="培训结束时现场公布的签退码；扫码打开时已自动填好。")
     nonce: str | None = field("离线签退编号", None, widget="hidden", min_length=8, max_length=64,
                               pattern=NONCE_PATTERN)

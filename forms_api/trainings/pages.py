@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -10,10 +9,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from forms_api import clock
-from forms_api.forms.fields import half_width
 from forms_api.forms.render import render_form
 from forms_api.storage import Database
-from forms_api.trainings import codes, records, registration
+from forms_api.trainings import codes, forms, records, registration, signout
 from forms_api.trainings.records import ATTENDANCE, SESSIONS
 from forms_api.web import tokens
 from forms_api.web.context import Portal, blocking, portal
@@ -27,22 +25,26 @@ SLOTS = {
 }
 
 
-def session_block(p: Portal, session: dict[str, Any] | None, problem: str | None = None) -> str:
-    """What a teacher sees first: which session this link is for, and whether check-in is open."""
+def session_block(p: Portal, session: dict[str, Any] | None, problem: str | None = None,
+                  purpose: codes.Purpose = "checkin") -> str:
+    """What a teacher sees first: which session this link is for, and whether check-in (or
+    sign-out, on the sign-out page) is open."""
     if session is None:
         return region(p, "trainings/site/session.html", session=None, problem=problem)
     starts, ends = clock.parse_iso(session["starts_at"]), clock.parse_iso(session["ends_at"])
-    opens, closes = records.window(session)
+    noun = "签到" if purpose == "checkin" else "签退"
+    opens, closes = records.window(session) if purpose == "checkin" else signout.window(session)
     now = clock.now()
     if records.cancelled(session):
-        state = "这场培训已取消，不再签到。", "portal-note--warn"
+        state = f"这场培训已取消，不再{noun}。", "portal-note--warn"
     elif now < opens:
-        state = f"签到将于 {clock.show_time(opens)} 开放（开始前 60 分钟）。", "portal-note--warn"
+        ahead = "（开始前 60 分钟）" if purpose == "checkin" else "（培训开始后）"
+        state = f"{noun}将于 {clock.show_time(opens)} 开放{ahead}。", "portal-note--warn"
     elif now > closes:
-        state = (f"这场培训已于 {closes.year}年{clock.show_date(closes.date())} 结束，签到已关闭。"
+        state = (f"这场培训已于 {closes.year}年{clock.show_date(closes.date())} 结束，{noun}已关闭。"
                  "如果您在参加今天的培训，请扫描今天现场的二维码。", "portal-note--warn")
     else:
-        state = "正在签到，请填写下面的信息。", "portal-note--ok"
+        state = f"正在{noun}，请填写下面的信息。", "portal-note--ok"
     rows = [("培训", session["title"]), ("时间", clock.show_span(starts, ends)),
             ("地点", session["location"])]
     module = p.modules.get(session["module"])
@@ -54,7 +56,7 @@ def session_block(p: Portal, session: dict[str, Any] | None, problem: str | None
 
 def typed_code(raw: str) -> str:
     """A code as people type it: full-width digits and spaces (`６８２ ９４３`) understood."""
-    return re.sub(r"\s+", "", half_width(raw))[:8]
+    return str(forms.typed_code(raw))[:8]
 
 
 def find_by_code(db: Database, code: str) -> dict[str, Any] | None:
@@ -136,7 +138,7 @@ async def signout_page(request: Request) -> Response:
                         action=f"/api/trainings/{session['id']}/signout",
                         token=tokens.issue(p.secret), online=True)
     return HTMLResponse(p.pages.fill("attend/signout/", {"signout": inner},
-                                     {"session": session_block(p, session)}))
+                                     {"session": session_block(p, session, purpose="signout")}))
 
 
 def registration_block(p: Portal, db: Database, session: dict[str, Any],

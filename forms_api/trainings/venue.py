@@ -110,7 +110,7 @@ async def sheet(request: Request, ctx: Ctx) -> Response:
     session = await _session(ctx, request)
     registered = [r for r in await blocking(registrations_of, ctx.p.db, session["id"])
                   if r["status"] == "registered"]
-    page_link = f"{str(request.base_url).rstrip('/')}/training/schedule/"
+    page_link = f"{site_base(request)}/training/schedule/"
     return ctx.render("trainings/sheet.html", session=session, registered=registered,
                       blank=range(len(registered) + 1, len(registered) + 1 + BLANK_ROWS),
                       qr_svg=qr_svg(page_link, "培训安排页二维码"), page_link=page_link,

@@ -7,6 +7,7 @@ Everyone else gets JSON in the contract's shape.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,25 @@ Act = Callable[[Any, "str | None"], Outcome]
 Fake = Callable[[Any], Outcome]
 
 _META_LIMIT = 200
+#: How far a phone's clock may run behind the server's before a `made_at` earlier than the
+#: page it was made on is refused (phones set their time from the network; minutes, not hours).
+CLOCK_SLACK = 300.0
+
+
+def _before_the_page(spec_model: type[PortalForm], parsed: PortalForm,
+                     token: tokens.FillToken | None) -> None:
+    """A form that says when it was filled (`made_at`, an offline check-in queued on the phone)
+    cannot have been filled before the server served its page: refuse it (422), so an old time
+    cannot revive a code that expired long before the page was opened."""
+    made_at = getattr(parsed, "made_at", None)
+    if token is None or not isinstance(made_at, dt.datetime):
+        return
+    if made_at.timestamp() >= token.issued - CLOCK_SLACK:
+        return
+    label = spec_model.model_fields["made_at"].title or "made_at"
+    raise ApiError(422, message=f"提交的{label}早于这个页面打开的时间，无法受理。请检查手机的日期和时间"
+                                "是否正确，然后重新扫描现场的二维码再提交。",
+                   fields={"made_at": f"{label}早于页面打开的时间；请校准手机时间后重新扫码提交"})
 
 
 def _meta(data: dict[str, Any]) -> tuple[str | None, str | None, dict[str, str]]:
@@ -85,6 +105,7 @@ async def submit(request: Request, form: str, act: Act, fake: Fake,
             # Answered like a success, stored nowhere; a bot learns nothing.
             status, body, thanks = fake(parsed)
         else:
+            _before_the_page(spec.model, parsed, token)
             key = _idempotency_key(request, token)
             if in_memory:
                 status, body, thanks = await p.db.run(act, parsed, key)

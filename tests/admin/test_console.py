@@ -145,6 +145,26 @@ def test_review_a_volunteer_in_the_console(console: tuple[TestClient, str]) -> N
     assert refused.status_code == 409 and "不能从 approved 改为 approved" in refused.text
 
 
+def test_a_visit_on_a_past_date_is_refused(console: tuple[TestClient, str]) -> None:
+    """Issue 12: staff could confirm (or offer) a visit on a date already gone, without a word."""
+    client, csrf = console
+    expert_id = approved_expert(client)
+    made = client.post("/api/bookings", json=booking_body()).json()
+    yesterday = (clock.today() - dt.timedelta(days=1)).isoformat()
+    fields = {"status": "confirmed", "date": yesterday, "time_slot": "morning",
+              "expert_id": expert_id}
+    refused = post_form(client, f"/admin/bookings/{made['id']}/", csrf, **fields)
+    assert refused.status_code == 422 and f"{yesterday} 已经过去" in refused.text
+    assert "请选择今天或以后的日期" in refused.text
+    api = client.patch(f"/api/admin/bookings/{made['id']}", headers=ADMIN, json=fields)
+    assert api.status_code == 422 and "date" in api.json()["error"]["fields"]
+    offered = client.post(f"/api/admin/bookings/{made['id']}/offer", headers=ADMIN,
+                          json={"expert_id": expert_id, "date": yesterday, "time_slot": "morning"})
+    assert offered.status_code == 422 and "date" in offered.json()["error"]["fields"]
+    listed = client.get("/api/admin/bookings", headers=ADMIN).json()["items"]
+    assert [b["status"] for b in listed if b["id"] == made["id"]] == ["requested"]
+
+
 def test_confirm_a_visit_in_the_console(console: tuple[TestClient, str]) -> None:
     client, csrf = console
     expert_id = approved_expert(client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import Any
@@ -11,10 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
+from forms_api import clock
 from forms_api.admin.exports import neutralise
 from forms_api.bookings.calendar import fold
 from forms_api.bookings.forms import eligible_dates
 from forms_api.trainings.records import ATTENDANCE
+from forms_api.volunteers.records import VOLUNTEERS
 from tests.admin_support import ADMIN, ADMIN_TOKEN, login
 from tests.conftest import assert_error
 from tests.forms_support import approved_expert, booking_body, check_in_body, make_session, volunteer_body
@@ -198,3 +201,63 @@ def test_exports_survive_control_characters_stored_earlier(
     rows = _xlsx(client.get("/api/admin/export/attendance.xlsx", headers=ADMIN))
     assert rows[1][3] == "王芳" and rows[1][4] == "一中"
     assert "王" not in caplog.text
+
+
+def test_exports_and_the_calendar_name_a_module_by_its_title(client: TestClient) -> None:
+    """Issue 12: exports and the calendar showed `psych-committee` where 心理委员… belongs."""
+    titles = {m["slug"]: m["title"] for m in client.get("/api/modules").json()["items"]}
+    session = make_session(client, module="psych-committee", title="心理委员培训（西城区）")
+    assert client.post(f"/api/trainings/{session['id']}/attendance",
+                       json=check_in_body(session)).status_code == 201
+    title = titles["psych-committee"]
+    assert title != "psych-committee"
+    rows = _csv(client.get("/api/admin/export/attendance.csv", headers=ADMIN))
+    column = rows[0].index("课程")
+    assert [r[column] for r in rows[1:]] == [title]
+    sheet = _xlsx(client.get("/api/admin/export/attendance.xlsx", headers=ADMIN))
+    assert [r[column] for r in sheet[1:]] == [title]
+    me = client.get("/api/admin/export/hours.csv", headers=ADMIN).text
+    assert "psych-committee" not in me
+    feed = client.get("/api/admin/calendar.ics", headers=ADMIN).content.decode("utf-8")
+    unfolded = feed.replace("\r\n ", "")
+    assert f"课程 {title}" in unfolded and "psych-committee" not in unfolded
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\u2028"])
+def test_control_characters_are_refused_in_every_public_form(client: TestClient,
+                                                             char: str) -> None:
+    """Issue 12's probe: a NUL (or any control character) in stored text broke the exports.
+    Each public form refuses it with 422 naming the field; nothing is stored."""
+    session = make_session(client, opens_in=30, registration={
+        "capacity": 10, "required": False,
+        "deadline": clock.iso(clock.now() + dt.timedelta(minutes=5))})
+    cases = [
+        (f"/api/trainings/{session['id']}/attendance",
+         check_in_body(session, school=f"市第一{char}中学"), "school"),
+        (f"/api/trainings/{session['id']}/registrations",
+         {"name": f"王{char}芳", "school": "市第一中学", "phone": "13800138001", "consent": True},
+         "name"),
+        ("/api/bookings", booking_body(contact_name=f"赵{char}老师"), "contact_name"),
+        ("/api/volunteers", volunteer_body(organization=f"市精神{char}卫生中心"), "organization"),
+    ]
+    for url, body, name in cases:
+        error = assert_error(client.post(url, json=body), 422, "validation_error")
+        assert list(error["fields"]) == [name], (url, error)
+        assert "控制字符" in error["fields"][name], (url, error)
+    for table in ("bookings", "volunteers"):
+        assert client.get(f"/api/admin/{table}", headers=ADMIN).json()["items"] == []
+    assert client.get(f"/api/trainings/{session['id']}").json()["checked_in"] == 0
+
+
+def test_the_volunteers_export_survives_control_characters_stored_earlier(
+        client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    expert_id = approved_expert(client, name="钱医生")
+    db = client.app.state.portal.db  # stored before the forms refused them
+    with db.transaction():
+        db.table(VOLUNTEERS).update_id(expert_id, {"name": "钱\x00医生", "bio": "简介\x0c续"})
+    for extension in ("xlsx", "csv"):
+        response = client.get(f"/api/admin/export/volunteers.{extension}", headers=ADMIN)
+        assert response.status_code == 200, extension
+    rows = _xlsx(client.get("/api/admin/export/volunteers.xlsx", headers=ADMIN))
+    assert any("钱医生" in row for row in rows), rows
+    assert "钱" not in caplog.text

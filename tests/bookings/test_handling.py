@@ -160,6 +160,10 @@ def test_decline_needs_a_reason_the_school_then_sees(client: TestClient) -> None
                                                  "phone": "0391-1234567"},
                        headers={"Accept": "text/html"})
     assert "该周为期中考试周" in page.text
+    # Issue 12: the lookup said 日期/专家 "待安排" for a visit that will not take place.
+    facts = page.text[page.text.index("data-booking"):page.text.index("</dl>")]
+    assert "这次进校活动不会进行" in facts and "待安排" not in facts
+    assert "<dt>说明</dt><dd>该周为期中考试周</dd>" in facts
 
 
 def test_expert_busy_on_the_same_date_and_slot(client: TestClient) -> None:
@@ -270,6 +274,37 @@ def test_limit_settings_are_validated(client: TestClient) -> None:
                         json={"blackout": "2027-01-11 至 2027-01-15 期末考试\n2027-02-01"})
     assert [b["date"] for b in ranged.json()["blackout"]] == [
         "2027-01-11", "2027-01-12", "2027-01-13", "2027-01-14", "2027-01-15", "2027-02-01"]
+
+
+@pytest.mark.parametrize("line", [
+    "2027-01-04～2027-01-05 教研活动", "2027-01-04 ~ 2027-01-05 教研活动",
+    "2027-01-04至2027-01-05 教研活动", "2027-01-04 到 2027-01-05 教研活动",
+    "2027-01-04—2027-01-05 教研活动", "2027-01-04——2027-01-05 教研活动",
+    "2027-01-04-2027-01-05 教研活动", "2027-01-04 - 2027-01-05 教研活动",
+    "２０２７－０１－０４～２０２７－０１－０５　教研活动", "2027-01-04 ～ 01-05 教研活动"])
+def test_blackout_ranges_as_people_type_them(client: TestClient, line: str) -> None:
+    """Issue 12: a range with a full-width tilde was saved as its first day only."""
+    saved = client.put("/api/admin/limits", headers=ADMIN, json={"blackout": line})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["blackout"] == [{"date": "2027-01-04", "reason": "教研活动"},
+                                        {"date": "2027-01-05", "reason": "教研活动"}]
+
+
+@pytest.mark.parametrize("line", ["2027-01-04至1月5日 教研活动", "2027-01-04 ～ 2027年1月5日 教研活动",
+                                  "2027-01-04 ~ 2027/01/05 教研活动", "2027年1月4日 教研活动"])
+def test_a_blackout_line_it_cannot_read_is_refused(client: TestClient, line: str) -> None:
+    """Never half-read: a second date in another format is refused with the line, not dropped."""
+    error = assert_error(client.put("/api/admin/limits", headers=ADMIN, json={"blackout": line}),
+                         422, "validation_error")
+    assert "无法识别这一行" in error["fields"]["blackout"] and "2027-01-04 至" in error[
+        "fields"]["blackout"]
+    assert client.get("/api/admin/limits", headers=ADMIN).json()["blackout"] == []
+
+
+def test_a_blackout_range_across_new_year_without_its_year(client: TestClient) -> None:
+    saved = client.put("/api/admin/limits", headers=ADMIN,
+                       json={"blackout": "2027-12-31～01-01 元旦"}).json()["blackout"]
+    assert [b["date"] for b in saved] == ["2027-12-31", "2028-01-01"]
 
 
 def test_expert_monthly_limit_and_blackout_on_confirm(client: TestClient) -> None:

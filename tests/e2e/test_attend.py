@@ -73,3 +73,34 @@ def test_teacher_checks_in_from_the_qr_link_and_again(browse: Browse, portal: Po
     screenshot(again, "attend-again-phone", full_page=False)
     records_after = attendance(portal, session["id"])
     assert records_after == records
+
+
+def test_a_code_typed_with_spaces_and_full_width_digits(browse: Browse, portal: PortalServer
+                                                        ) -> None:
+    """Without the QR: the teacher types the code from the screen on a Chinese keyboard."""
+    session = create_session(portal, title="家校沟通专题培训（输入签到码）")
+    code = session["code"]
+    full_width = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    typed = f"{full_width[:3]} {full_width[3:]}"
+    page = browse("phone").page
+    page.goto("/attend/")
+    page.get_by_label("签到码").fill(typed)
+    press(page.get_by_role("button", name="查找培训"), touch=True)
+    expect(page.locator(".portal-session")).to_contain_text("家校沟通专题培训（输入签到码）")
+    box = field(page, "签到码")
+    expect(box).to_have_value(code)
+    # The browser's own check of the form's code field lets such typing through too.
+    for ok in (typed, f"{code[:3]} {code[3:]}", code):
+        box.fill(ok)
+        assert box.evaluate("el => el.checkValidity()"), ok
+    box.fill("abc1")
+    assert not box.evaluate("el => el.checkValidity()")
+    box.fill(typed)
+    field(page, "姓名").fill("吴静")
+    field(page, "学校").fill("市第九中学")
+    field(page, "手机号").fill("１３８ ００１３ ８０９９")
+    tick(page, consent(page), touch=True)
+    wait_like_a_person(page, "attendance")
+    press(page.get_by_role("button", name="签到"), touch=True)
+    expect(page.locator("[data-portal-receipt]")).to_contain_text("已签到")
+    assert [r["phone"] for r in attendance(portal, session["id"])] == ["13800138099"]

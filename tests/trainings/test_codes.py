@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from starlette.testclient import TestClient
@@ -94,3 +96,27 @@ def test_rotation_below_ten_seconds_is_refused(portal_client: TestClient) -> Non
     error = assert_error(portal_client.post("/api/admin/trainings", json=body, headers=headers),
                          422, "validation_error")
     assert "code_rotation_seconds" in error["fields"]
+
+
+@pytest.mark.parametrize("typed", ["682 943", "６８２９４３", "６８２　９４３", " 682-943 "])
+def test_a_fixed_code_typed_as_people_type_it(portal_client: TestClient, typed: str) -> None:
+    """Issue 12: the finder on /attend/ refused full-width digits and `682 943`; the check-in
+    and sign-out forms take the code typed the same ways."""
+    session = make_session(portal_client, code="682943", sign_out=True)
+    page = portal_client.get("/attend/", params={"code": typed})
+    assert page.status_code == 200
+    assert f'action="/api/trainings/{session["id"]}/attendance"' in page.text
+    assert 'name="code"' in page.text and 'value="682943"' in page.text
+    done = portal_client.post(f"/api/trainings/{session['id']}/attendance",
+                              json=check_in_body(session, code=typed))
+    assert done.status_code == 201, done.text
+    out = portal_client.get(f"/api/admin/trainings/{session['id']}/code",
+                            params={"purpose": "signout"}, headers=ADMIN).json()["code"]
+    spaced = f"{out[:3]} {out[3:]}".translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    signed = portal_client.post(f"/api/trainings/{session['id']}/signout",
+                                json={"phone": "13800138000", "code": spaced})
+    assert signed.status_code == 200, signed.text
+    # The browser's own check lets the same through (the pattern the page carries).
+    form = portal_client.get("/attend/", params={"session": session["id"]}).text
+    pattern = re.search(r'name="code"[^>]*pattern="([^"]+)"', form)
+    assert pattern is not None and re.fullmatch(html.unescape(pattern[1]), typed)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from starlette.testclient import TestClient
 
 from forms_api import clock
+from forms_api.web import tokens
 from tests.conftest import assert_error
-from tests.forms_support import ADMIN, check_in_body, make_session
+from tests.forms_support import ADMIN, HTML, check_in_body, make_session
 from tests.trainings.timing import Clock
 
 
@@ -85,3 +87,47 @@ def test_a_cancelled_session_refuses_check_ins(portal_client: TestClient) -> Non
     assert "取消" in error["message"]
     page = portal_client.get("/attend/", params={"session": session["id"]}).text
     assert "这场培训已取消" in page
+
+
+def test_made_at_before_the_page_was_served_is_refused(portal_client: TestClient) -> None:
+    """A queued check-in cannot have been made before its page existed: an old `made_at`
+    (claiming a time the code was valid, the window open) is refused with 422 naming the field."""
+    session = make_session(portal_client, opens_in=-100, minutes=110, sign_out=True)
+    secret = portal_client.app.state.portal.secret  # type: ignore[attr-defined]
+    opened = time.time() - 20 * 60  # the page was served 20 minutes ago
+    url = f"/api/trainings/{session['id']}/attendance"
+
+    def queued(phone: str, made: dt.datetime) -> dict[str, object]:
+        return check_in_body(session, phone=phone, consent=True, nonce=f"queued-{phone}",
+                             made_at=clock.iso(made), form_token=tokens.issue(secret, at=opened))
+
+    made = clock.now()
+    early = made - dt.timedelta(hours=1)  # inside the window, but 40 minutes before the page
+    error = assert_error(portal_client.post(url, json=queued("13900000011", early)),
+                         422, "validation_error")
+    assert "页面打开" in error["fields"]["made_at"] and "签到时间（手机）" in error["message"]
+    # The same from a browser without JavaScript: the page again, with the message.
+    page = portal_client.post(url, data={k: str(v) for k, v in queued("13900000012", early).items()},
+                              headers=HTML)
+    assert page.status_code == 422 and "早于这个页面打开的时间" in page.text
+    # Without the page's token (a script of the contract) the rule has nothing to go by.
+    scripted = check_in_body(session, phone="13900000015", nonce="queued-script-1",
+                             made_at=clock.iso(early))
+    assert portal_client.post(url, json=scripted).status_code == 201
+    # A phone whose clock runs a little behind the server's is not refused, and a check-in
+    # made after the page was served is taken as made then.
+    behind = portal_client.post(url, json=queued("13900000013", made - dt.timedelta(minutes=22)))
+    assert behind.status_code == 201, behind.text
+    fine = portal_client.post(url, json=queued("13900000014", made))
+    assert fine.status_code == 201 and fine.json()["checked_in_at"] == clock.iso(made)
+    stored = portal_client.get(f"/api/admin/trainings/{session['id']}/attendance",
+                               headers=ADMIN).json()["items"]
+    assert sorted(r["phone"] for r in stored) == ["13900000013", "13900000014", "13900000015"]
+    # A queued sign-out is held to the same rule, in its own words.
+    out = portal_client.get(f"/api/admin/trainings/{session['id']}/code",
+                            params={"purpose": "signout"}, headers=ADMIN).json()["code"]
+    refused = portal_client.post(f"/api/trainings/{session['id']}/signout", json={
+        "phone": "13900000014", "code": out, "nonce": "queued-out-000001",
+        "made_at": clock.iso(made - dt.timedelta(minutes=50)),
+        "form_token": tokens.issue(secret, at=opened)})
+    assert "签退时间（手机）" in assert_error(refused, 422, "validation_error")["message"]

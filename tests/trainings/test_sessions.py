@@ -9,6 +9,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from forms_api.build import build_site
+from forms_api.trainings import venue
 from tests.admin_support import login
 from tests.conftest import assert_error
 from tests.forms_support import ADMIN, ADMIN_TOKEN, check_in_body, make_session
@@ -101,6 +102,9 @@ def test_the_projector_and_its_qr_use_the_sites_public_address(
     assert "xinyu.example.edu.cn/attend/" in page.text
     detail = client.get(f"/admin/trainings/{session['id']}/")
     assert f"https://xinyu.example.edu.cn/attend/?session={session['id']}" in detail.text
+    # The paper sign-in sheet's QR too (the very SVG the schedule page's address makes).
+    sheet = client.get(f"/admin/trainings/{session['id']}/sheet").text
+    assert venue.qr_svg("https://xinyu.example.edu.cn/training/schedule/", "培训安排页二维码") in sheet
 
 
 def test_the_offline_forms_name_the_sites_address(tmp_path: Path) -> None:
