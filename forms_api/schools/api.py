@@ -87,8 +87,8 @@ async def merge_school(request: Request) -> JSONResponse:
                                        form.absorbed_id, admin, p.school_links))
 
 
-async def read_upload(request: Request) -> tuple[bytes, str, bool]:
-    """The uploaded file (its bytes and name) and whether it is a dry run."""
+async def read_upload(request: Request) -> tuple[bytes, str, dict[str, str]]:
+    """The uploaded file part `file` (its bytes and name) and the other (text) fields."""
     if media_type(request) != "multipart/form-data":
         raise ApiError(415, message="请以 multipart/form-data 上传文件（字段名 file）。")
     body = await read_body(request, MAX_UPLOAD + 64 * 1024)
@@ -100,8 +100,9 @@ async def read_upload(request: Request) -> tuple[bytes, str, bool]:
     except (ValueError, UnicodeDecodeError, AssertionError, KeyError):
         raise ApiError(400, message="上传内容无法解析。") from None
     try:
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
         upload = form.get("file")
-        if not isinstance(upload, UploadFile):
+        if not isinstance(upload, UploadFile) or not upload.filename:
             raise ApiError(422, message="请选择要导入的 Excel 或 CSV 文件。",
                            fields={"file": "请选择文件"})
         data = await upload.read()
@@ -110,8 +111,12 @@ async def read_upload(request: Request) -> tuple[bytes, str, bool]:
         await form.close()
     if len(data) > MAX_UPLOAD:
         raise ApiError(413, message=f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MiB，请分成几个文件。")
-    flag = form.get("dry_run") or request.query_params.get("dry_run") or ""
-    return data, filename, isinstance(flag, str) and flag.lower() in TRUE
+    return data, filename, fields
+
+
+def is_dry_run(request: Request, fields: dict[str, str]) -> bool:
+    flag = fields.get("dry_run") or request.query_params.get("dry_run") or ""
+    return flag.lower() in TRUE
 
 
 def import_file(request: Request, data: bytes, filename: str, dry_run: bool,
@@ -126,8 +131,9 @@ def import_file(request: Request, data: bytes, filename: str, dry_run: bool,
 
 async def import_schools(request: Request) -> JSONResponse:
     admin = require_admin(request)
-    data, filename, dry_run = await read_upload(request)
-    return JSONResponse(await blocking(import_file, request, data, filename, dry_run, admin))
+    data, filename, fields = await read_upload(request)
+    return JSONResponse(await blocking(import_file, request, data, filename,
+                                       is_dry_run(request, fields), admin))
 
 
 async def unlinked(request: Request) -> JSONResponse:
