@@ -17,6 +17,7 @@ from forms_api.bookings.forms import BookingChange
 from forms_api.bookings.records import BOOKINGS, STAFFED
 from forms_api.errors import ApiError, found
 from forms_api.me.forms import Decline, Profile, Resubmission, VisitReport
+from forms_api.schools.links import resolve
 from forms_api.storage import Database
 from forms_api.volunteers.forms import MIN_YEARS, Volunteer, unmet_criteria
 from forms_api.volunteers.records import VOLUNTEERS, WITHDRAWABLE
@@ -62,6 +63,8 @@ def resubmit(p: Portal, volunteer_id: str, form: Resubmission) -> dict[str, Any]
                 fields["years_experience"] = f"需要 {MIN_YEARS} 年以上心理健康相关工作经历"
             raise ApiError(422, message="暂不符合报名条件：" + "；".join(unmet) + "。",
                            fields=fields)
+        if changes.get("organization") != person.get("organization"):  # a new 工作单位
+            changes["school_id"] = resolve(db, None, str(changes["organization"]))[1]
         now = clock.iso(clock.now())
         previous = {k: person.get(k) for k in changes if person.get(k) != changes[k]}
         history = [*person.get("history", []),

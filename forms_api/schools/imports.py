@@ -184,8 +184,10 @@ def run_import(db: Database, rows: Sequence[Row], actor: str, dry_run: bool,
                     table.insert(record)
                 else:
                     table.update_id(record["id"], {k: v for k, v in record.items() if k != "id"})
+            links.changed()
             report.linked = links.link_existing(db, school_links)
             audit.record(db, actor, "school.import", SCHOOLS, created=report.created,
                          updated=report.updated, unchanged=report.unchanged,
                          refused=len(report.errors), linked=report.linked)
+    links.changed()
     return report.as_dict(dry_run)

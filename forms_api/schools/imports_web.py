@@ -98,3 +98,8 @@ async def import_page(request: Request) -> Response:
         return _page(request, session)
     except ApiError as exc:
         return _page(request, session, exc.status, message=exc.message)
+
+
+# Guarded like every `page()`: a live session for any method, its CSRF token for a POST
+# (checked in `_post`, after the multipart body is read).
+import_page.admin_page = True  # type: ignore[attr-defined]

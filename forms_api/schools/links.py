@@ -13,6 +13,8 @@ The records live in the domains above this one; each declares its school-linked 
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -66,8 +68,37 @@ class Matcher:
         return found[0] if len(found) == 1 else None
 
 
+@dataclass
+class _Cached:
+    stamp: tuple[int, int]
+    at: float
+    matcher: Matcher
+
+
+_CACHE: weakref.WeakKeyDictionary[Database, _Cached] = weakref.WeakKeyDictionary()
+_generation = 0
+#: How long a shared database's (PostgreSQL's) registry is reused: another instance may change it.
+SHARED_SECONDS = 10.0
+
+
+def changed() -> None:
+    """Called after every change of the registry this process makes: the next match rereads."""
+    global _generation
+    _generation += 1
+
+
 def matcher(db: Database) -> Matcher:
-    return Matcher.of(db.table(SCHOOLS).all())
+    """The registry as forms match it; reread only after a change (a check-in burst on a city's
+    1,500 schools would otherwise copy every entry for every teacher)."""
+    table = db.table(SCHOOLS)
+    stamp, now = (_generation, len(table)), time.monotonic()
+    hit = _CACHE.get(db)
+    if hit is not None and hit.stamp == stamp and not (
+            db.shared and now - hit.at > SHARED_SECONDS):
+        return hit.matcher
+    found = Matcher.of(table.all())
+    _CACHE[db] = _Cached(stamp, now, found)
+    return found
 
 
 def resolve(db: Database, school_id: str | None, text: str, district: str | None = None
@@ -136,8 +167,10 @@ def map_text(db: Database, links: Sequence[SchoolLink], text: str, school_id: st
             db.table(SCHOOLS).update_id(school["id"], {
                 "aliases": [*(school.get("aliases") or []), clean(text)],
                 "updated_at": clock.iso(clock.now())})
+            changed()
         audit.record(db, actor, "school.map", f"{SCHOOLS}/{school['id']}", records=linked,
                      alias_added=added)
+    changed()
     return {"school_id": school["id"], "linked": linked, "alias_added": added}
 
 

@@ -67,8 +67,10 @@ def create(db: Database, form: School, actor: str,
         _check(db, form)
         record = new_record(form, clock.iso(clock.now()))
         db.table(SCHOOLS).insert(record)
+        links.changed()
         linked = links.link_existing(db, school_links)
         audit.record(db, actor, "school.create", f"{SCHOOLS}/{record['id']}", linked=linked)
+    links.changed()  # also after a rollback: nothing matched inside it is reused
     return admin_view(record)
 
 
@@ -90,9 +92,11 @@ def update(db: Database, school_id: str, form: School, actor: str) -> Record:
                    "district_code": form.district_code, "stage": form.stage,
                    "updated_at": clock.iso(clock.now())}
         after = db.table(SCHOOLS).update_id(school_id, changes) or before
+        links.changed()
         changed = sorted(k for k in changes if k != "updated_at" and before.get(k) != changes[k])
         audit.record(db, actor, "school.update", f"{SCHOOLS}/{school_id}",
                      fields=",".join(changed)[:40])
+    links.changed()
     return admin_view(after)
 
 
@@ -110,8 +114,10 @@ def set_active(db: Database, school_id: str, active: bool, actor: str) -> Record
                 raise ApiError(409, "school_exists", _clash[1] + "。")
         after = db.table(SCHOOLS).update_id(school_id, {
             "active": active, "updated_at": clock.iso(clock.now())}) or before
+        links.changed()
         audit.record(db, actor, "school.reopen" if active else "school.close",
                      f"{SCHOOLS}/{school_id}")
+    links.changed()
     return admin_view(after)
 
 
@@ -138,7 +144,9 @@ def merge(db: Database, keep_id: str, absorbed_id: str, actor: str,
         # Entries merged into the absorbed one earlier now point at the kept one directly.
         for earlier in table.find(merged_into=absorbed_id):
             table.update_id(earlier["id"], {"merged_into": keep_id, "updated_at": now})
+        links.changed()
         moved = links.relink(db, school_links, absorbed_id, keep_id)
         audit.record(db, actor, "school.merge", f"{SCHOOLS}/{keep_id}", absorbed=absorbed_id,
                      records=moved)
+    links.changed()
     return {**admin_view(after), "moved": moved}
