@@ -11,7 +11,7 @@ QUICK := -m "not e2e and not slow" --ignore=tests/test_deploy.py --ignore=tests/
 	--ignore=tests/test_stateful.py
 
 # `make test-postgres`: the domain API suites again, every app fixture on a throwaway PostgreSQL.
-PG_SUITES := tests/trainings tests/bookings tests/volunteers tests/rota tests/me tests/notices \
+PG_SUITES := tests/trainings tests/bookings tests/volunteers tests/rota tests/me tests/notices tests/schools \
 	tests/stats tests/admin tests/forms tests/web tests/test_app.py
 
 .PHONY: serve test test-postgres check lint types contract build install clean

@@ -35,6 +35,7 @@ from forms_api.me.domain import DOMAIN as ME
 from forms_api.modules import load_modules
 from forms_api.notices.domain import DOMAIN as NOTICES
 from forms_api.rota.domain import DOMAIN as ROTA
+from forms_api.schools.domain import DOMAIN as SCHOOLS
 from forms_api.settings import Settings
 from forms_api.stats.domain import DOMAIN as STATS
 from forms_api.storage import Database
@@ -58,12 +59,15 @@ from forms_api.web.static import NotFoundPage, SiteIndex, StaticSite
 from forms_api.web.templating import environment
 
 #: Every domain, lowest first: a domain imports only the domains before it.
-DOMAINS: tuple[Domain, ...] = (NOTICES, TRAININGS, VOLUNTEERS, ROTA, BOOKINGS, STATS, ME)
+DOMAINS: tuple[Domain, ...] = (NOTICES, SCHOOLS, TRAININGS, VOLUNTEERS, ROTA, BOOKINGS, STATS,
+                               ME)
 
 #: The public forms of every domain, by name (the build hook renders them into the pages).
 FORMS: dict[str, FormSpec] = {spec.name: spec for d in DOMAINS for spec in d.forms}
 #: The server-filled regions of the built pages, with the text they show offline.
 SLOTS: dict[str, str] = {name: text for d in DOMAINS for name, text in d.slots.items()}
+#: Every record field that names a school (the registry links, maps and merges them).
+SCHOOL_LINKS = tuple(link for d in DOMAINS for link in d.school_links)
 #: The shell's own console menu entries, after the domains'.
 SHELL_MENU = (("/admin/exports/", "导出"), ("/admin/privacy/", "个人信息"),
               ("/admin/audit/", "操作记录"))
@@ -142,7 +146,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     portal = Portal(settings=settings, modules=modules_found,
                     notice_version=notice_version(settings),
                     ratelimit=RateLimit(settings.rate_limit), pages=SitePages(site_dir),
-                    forms=FORMS, templates=templates)
+                    forms=FORMS, templates=templates, school_links=SCHOOL_LINKS)
     admin_state = AdminState.for_portal(portal, REGISTRY)
 
     @contextlib.asynccontextmanager

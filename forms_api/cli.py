@@ -11,8 +11,9 @@ from pathlib import Path
 
 from forms_api import gctune
 from forms_api.admin.commands import add_commands
-from forms_api.app import REGISTRY, SiteNotBuilt, create_app
+from forms_api.app import REGISTRY, SCHOOL_LINKS, SiteNotBuilt, create_app
 from forms_api.build import build_all, build_offline_zip
+from forms_api.schools.commands import add_command as add_schools
 from forms_api.settings import Settings
 from forms_api.storage import StorageError, backup_data_dir, pgdump, restore_data_dir
 from forms_api.storage.factory import open_database
@@ -182,6 +183,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     add_commands(commands, REGISTRY.personal)  # admin add|list|remove, purge
     add_migrate(commands)  # migrate --to postgresql://…
+    add_schools(commands, SCHOOL_LINKS)  # schools import FILE [--dry-run]
     return parser
 
 

@@ -18,7 +18,7 @@ from forms_api.admin.exports import Export
 from forms_api.admin.privacy import PersonalData
 from forms_api.admin.registry import Card, PrivacyCheck
 from forms_api.forms import FormSpec
-from forms_api.web.context import Portal
+from forms_api.web.context import Portal, SchoolLink
 from forms_api.web.openapi import OpenApiPart
 
 #: A background job: a coroutine the app starts after the database opens and cancels at
@@ -45,3 +45,4 @@ class Domain:
     openapi: OpenApiPart = field(default_factory=OpenApiPart)
     jobs: tuple[Job, ...] = ()
     privacy_checks: tuple[PrivacyCheck, ...] = ()  # warnings before a deletion by phone
+    school_links: tuple[SchoolLink, ...] = ()  # record fields naming a school (schools domain)

@@ -16,10 +16,11 @@ from forms_api.admin.downloads import attachment
 from forms_api.admin.web import Ctx, FormState, page, redirect
 from forms_api.bookings import experts, feedback, handling, rules
 from forms_api.bookings.calendar import events, ics
-from forms_api.bookings.forms import AUDIENCES, STAGES, TIME_SLOTS, BookingChange
+from forms_api.bookings.forms import AUDIENCES, TIME_SLOTS, BookingChange
 from forms_api.bookings.records import BOOKINGS, MOVES, STATUSES
 from forms_api.errors import ApiError, found
 from forms_api.forms.validation import validate
+from forms_api.schools.records import STAGES
 from forms_api.storage import Database
 from forms_api.volunteers.forms import EXPERTISE, QUALIFICATIONS
 from forms_api.volunteers.records import VOLUNTEERS, approved

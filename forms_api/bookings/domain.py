@@ -10,6 +10,7 @@ from forms_api.bookings import api, console, exports, feedback_web, offers_web, 
 from forms_api.bookings.forms import BOOKING_FORM, LOOKUP_FORM
 from forms_api.bookings.records import BOOKINGS, FINISHED
 from forms_api.domain import Domain
+from forms_api.web.context import SchoolLink
 
 REQUESTS = PersonalData(
     BOOKINGS, "进校预约", "bookings/privacy_row.html",
@@ -39,4 +40,5 @@ DOMAIN = Domain(
                    "booking.cancel": "学校取消预约"},
     openapi=openapi.PART,
     jobs=(reminders.remind,),
+    school_links=(SchoolLink(BOOKINGS, "school", "进校预约"),),
 )

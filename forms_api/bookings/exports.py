@@ -7,9 +7,10 @@ from typing import Any
 
 from forms_api.admin.exports import Cell, Export, Rows, show_time
 from forms_api.admin.lists import by_status
-from forms_api.bookings.forms import AUDIENCES, STAGES, TIME_SLOTS
+from forms_api.bookings.forms import AUDIENCES, TIME_SLOTS
 from forms_api.bookings.records import BOOKINGS, STATUSES
 from forms_api.modules import Module
+from forms_api.schools.records import STAGES
 from forms_api.storage import Database
 from forms_api.volunteers.forms import EXPERTISE
 from forms_api.volunteers.records import VOLUNTEERS

@@ -34,17 +34,12 @@ from forms_api.forms.fields import (
     half_width,
     invalid,
 )
+from forms_api.schools.fields import SCHOOL_ID_LABEL, SchoolId
+from forms_api.schools.records import STAGES, StageCode
 from forms_api.storage import Database
 from forms_api.volunteers.forms import EXPERTISE, ExpertiseCode
 from forms_api.volunteers.records import public_experts
 
-StageCode = Literal["primary", "junior", "senior", "nine_year", "twelve_year", "vocational",
-                    "special"]
-STAGES: dict[str, str] = {
-    "primary": "小学", "junior": "初中", "senior": "高中", "nine_year": "九年一贯制",
-    "twelve_year": "十二年一贯制", "vocational": "中职", "special": "特殊教育学校",
-}
-check_choices(StageCode, STAGES)
 TimeSlotCode = Literal["morning", "afternoon"]
 TIME_SLOTS: dict[str, str] = {"morning": "上午", "afternoon": "下午"}
 check_choices(TimeSlotCode, TIME_SLOTS)
@@ -111,6 +106,8 @@ class Booking(PortalForm):
     """预约专家进校园"""
 
     school: str = field("学校名称", min_length=2, max_length=60, autocomplete="organization")
+    # Filled by the school picker (school-picker.js); without it the name is matched.
+    school_id: SchoolId = field(SCHOOL_ID_LABEL, None, widget="hidden", max_length=40)
     district: str = field("所在区县", min_length=2, max_length=20)
     stage: StageCode = field("学段", widget="select", choices=STAGES)
     contact_name: str = field("联系人姓名", min_length=2, max_length=20, autocomplete="name")

@@ -17,6 +17,7 @@ from forms_api.bookings.records import (
 )
 from forms_api.errors import ApiError
 from forms_api.notices.outbox import Recipient, enqueue, personal_link
+from forms_api.schools.links import resolve
 from forms_api.storage import new_id
 from forms_api.volunteers.records import VOLUNTEERS
 from forms_api.web.context import Portal
@@ -41,7 +42,9 @@ def request_visit(p: Portal, form: Booking, key: str | None) -> Outcome:
             if expert is None or expert["status"] != "approved":
                 raise ApiError(404, message="所选专家不存在或尚未通过审核，请重新选择或不指定。",
                                fields={"expert_id": "所选专家不存在或尚未通过审核"})
-        rules.check_request(db, form.school, form.preferred_dates)  # the bureau's rules
+        school, school_id = resolve(db, form.school_id, form.school, form.district)
+        form = form.model_copy(update={"school": school, "school_id": school_id})
+        rules.check_request(db, form.school, form.preferred_dates, school_id)  # the bureau's rules
         reference = new_reference()
         while table.find(reference=reference):
             reference = new_reference()

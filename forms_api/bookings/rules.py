@@ -7,7 +7,8 @@ preferred date is a blackout date (422) or falls in a term in which the school a
 a visit is refused on a blackout date (409 `blackout_date`) or when the expert already has
 `per_expert_per_month` confirmed or completed visits that month (409 `expert_limit`).
 Terms: the spring term runs from 1 February to 31 July, the autumn term from 1 August to
-31 January. A school is recognised by its name with spaces removed.
+31 January. A school is recognised by its registry id (`school_id`) when the request is linked
+to one, whatever name was typed; otherwise by its name with spaces removed.
 """
 
 from __future__ import annotations
@@ -172,6 +173,14 @@ def school_key(name: str) -> str:
     return re.sub(r"\s+", "", name)
 
 
+def same_school(booking: dict[str, Any], school: str, school_id: str | None) -> bool:
+    """Whether `booking` is the school's: by registry id when the request has one (however
+    the name was typed), else by the name with spaces removed."""
+    if school_id is not None:
+        return booking.get("school_id") == school_id
+    return school_key(str(booking.get("school", ""))) == school_key(school)
+
+
 def visit_day(booking: dict[str, Any]) -> str | None:
     """The confirmed date, else the first preferred date."""
     if booking.get("date"):
@@ -180,7 +189,8 @@ def visit_day(booking: dict[str, Any]) -> str | None:
     return str(min(dates)) if dates else None
 
 
-def check_request(db: Database, school: str, preferred: Iterable[dt.date | str]) -> None:
+def check_request(db: Database, school: str, preferred: Iterable[dt.date | str],
+                  school_id: str | None = None) -> None:
     """Refuse a school's request that the bureau's rules do not allow (call in a transaction)."""
     rules = load_rules(db)
     days = [d if isinstance(d, str) else d.isoformat() for d in preferred]
@@ -192,9 +202,8 @@ def check_request(db: Database, school: str, preferred: Iterable[dt.date | str])
     limit = rules.per_school_per_term
     if limit is None:
         return
-    key = school_key(school)
     mine = [b for b in db.table(BOOKINGS).all()
-            if b.get("status") in COUNTED and school_key(str(b.get("school", ""))) == key]
+            if b.get("status") in COUNTED and same_school(b, school, school_id)]
     full = []
     for day in days:
         first, last, name = term_of(dt.date.fromisoformat(day))

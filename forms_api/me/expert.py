@@ -17,6 +17,7 @@ from forms_api.bookings.forms import BookingChange
 from forms_api.bookings.records import BOOKINGS, STAFFED
 from forms_api.errors import ApiError, found
 from forms_api.me.forms import Decline, Profile, Resubmission, VisitReport
+from forms_api.schools.links import resolve
 from forms_api.storage import Database
 from forms_api.volunteers.forms import Volunteer, check_eligible
 from forms_api.volunteers.records import VOLUNTEERS, WITHDRAWABLE
@@ -54,6 +55,8 @@ def resubmit(p: Portal, volunteer_id: str, form: Resubmission) -> dict[str, Any]
         merged = Volunteer.model_validate({k: person.get(k) for k in Volunteer.model_fields
                                            if person.get(k) is not None} | changes)
         check_eligible(merged)
+        if changes.get("organization") != person.get("organization"):  # a new 工作单位
+            changes["school_id"] = resolve(db, None, str(changes["organization"]))[1]
         now = clock.iso(clock.now())
         previous = {k: person.get(k) for k in changes if person.get(k) != changes[k]}
         history = [*person.get("history", []),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forms_api import clock
-from forms_api.bookings.forms import STAGES
+from forms_api.schools.records import STAGES
 from forms_api.stats import targets as goals
 from forms_api.stats import visits as visiting
 from forms_api.stats.period import Period

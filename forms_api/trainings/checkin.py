@@ -17,6 +17,7 @@ from typing import Any
 
 from forms_api import clock
 from forms_api.errors import ApiError
+from forms_api.schools.links import resolve
 from forms_api.storage import Database, new_id
 from forms_api.trainings import codes
 from forms_api.trainings.forms import Attendance
@@ -124,6 +125,8 @@ def check_in(p: Portal, session_id: str, form: Attendance, key: str | None) -> O
             return 200, public_attendance(record), thanks(record["id"])
         judge_window(p, session, at, now)
         _seat(db, session, form.phone)
+        school, school_id = resolve(db, form.school_id, form.school, form.district)
+        form = form.model_copy(update={"school": school, "school_id": school_id})
         record = {"id": new_id(), "session_id": session_id,
                   **form.model_dump(exclude={"code", "made_at"}),
                   "notice_version": p.notice_version, "checked_in_at": clock.iso(at),

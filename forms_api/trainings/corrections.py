@@ -11,6 +11,7 @@ from typing import Any
 from forms_api import clock
 from forms_api.admin import audit
 from forms_api.errors import ApiError
+from forms_api.schools.links import resolve
 from forms_api.storage import new_id
 from forms_api.trainings.forms import CorrectEntry, PaperEntry, RemoveEntry
 from forms_api.trainings.records import ATTENDANCE, SESSIONS
@@ -46,7 +47,9 @@ def paper_entry(p: Portal, session_id: str, form: PaperEntry, admin: str) -> dic
             raise ApiError(422, message="签退时间应晚于签到时间。",
                            fields={"left_at": "签退时间应晚于签到时间"})
         record = {"id": new_id(), "session_id": session_id, "name": form.name,
-                  "school": form.school, "phone": form.phone, "consent": False,
+                  "school": form.school,
+                  "school_id": resolve(db, None, form.school)[1], "phone": form.phone,
+                  "consent": False,
                   "notice_version": p.notice_version, "checked_in_at": clock.iso(arrived),
                   "signed_out_at": clock.iso(form.left_at) if form.left_at else None,
                   "submission": None, "source": "paper", "entered_by": admin,

@@ -10,6 +10,7 @@ from forms_api.domain import Domain
 from forms_api.trainings import api, console, exports, openapi, pages, venue
 from forms_api.trainings.forms import ATTENDANCE_FORM, REGISTRATION_FORM, SIGNOUT_FORM
 from forms_api.trainings.records import ATTENDANCE, REGISTRATIONS
+from forms_api.web.context import SchoolLink
 
 CHECK_INS = PersonalData(
     ATTENDANCE, "培训签到", "trainings/privacy_row.html", "培训签到记录，自签到起",
@@ -40,4 +41,6 @@ DOMAIN = Domain(
                    "training.attendance_remove": "删除签到记录",
                    "training.attendance_correct": "更正学时认定"},
     openapi=openapi.PART,
+    school_links=(SchoolLink(ATTENDANCE, "school", "培训签到"),
+                  SchoolLink(REGISTRATIONS, "school", "培训报名")),
 )

@@ -24,6 +24,7 @@ from forms_api.forms.fields import (
     field,
     half_width,
 )
+from forms_api.schools.fields import SCHOOL_ID_LABEL, SchoolId
 
 CODE_PATTERN = r"\d{4,8}"
 #: What the browser lets a teacher type as a code: digits, full-width ones, spaces (`682 943`).
@@ -66,6 +67,8 @@ class Attendance(PortalForm):
                       placeholder="例如 王芳")
     school: str = field("学校", min_length=2, max_length=50, autocomplete="organization",
                         placeholder="例如 市第一中学")
+    # Filled by the school picker (school-picker.js); without it the name is matched.
+    school_id: SchoolId = field(SCHOOL_ID_LABEL, None, widget="hidden", max_length=40)
     phone: Mobile = field("手机号", widget="tel", inputmode="numeric", autocomplete="tel",
                           placeholder="例如 13800138000",
                           help="用于核对学时，不会公开；同一手机号在同一场培训只记一次。")
@@ -126,6 +129,8 @@ class Registration(PortalForm):
                       placeholder="例如 王芳")
     school: str = field("学校", min_length=2, max_length=50, autocomplete="organization",
                         placeholder="例如 市第一中学")
+    # Filled by the school picker (school-picker.js); without it the name is matched.
+    school_id: SchoolId = field(SCHOOL_ID_LABEL, None, widget="hidden", max_length=40)
     phone: Mobile = field("手机号", widget="tel", inputmode="numeric", autocomplete="tel",
                           placeholder="例如 13800138000",
                           help="用于发送报名结果和现场签到核对，不会公开。")

@@ -17,6 +17,7 @@ from typing import Any
 from forms_api import clock
 from forms_api.errors import ApiError
 from forms_api.notices.outbox import Recipient, enqueue
+from forms_api.schools.links import resolve
 from forms_api.storage import Database, new_id
 from forms_api.trainings.forms import Registration
 from forms_api.trainings.records import REGISTRATIONS, SESSIONS, cancelled, registrations_of
@@ -98,6 +99,8 @@ def register(p: Portal, session_id: str, form: Registration, key: str | None) ->
         taken = table.count(session_id=session_id, status="registered")
         status = "registered" if taken < seats else "waitlisted"
         token = secrets.token_urlsafe(24)
+        school, school_id = resolve(db, form.school_id, form.school)
+        form = form.model_copy(update={"school": school, "school_id": school_id})
         record = {"id": new_id(), "session_id": session_id, **form.model_dump(),
                   "notice_version": p.notice_version, "status": status,
                   "token_hash": _hash(token), "created_at": clock.iso(clock.now()),

@@ -10,6 +10,7 @@ from forms_api.domain import Domain
 from forms_api.volunteers import api, console, exports, openapi, pages
 from forms_api.volunteers.forms import VOLUNTEER_FORM
 from forms_api.volunteers.records import VOLUNTEERS
+from forms_api.web.context import SchoolLink
 
 APPLICATIONS = PersonalData(
     VOLUNTEERS, "专家志愿者报名", "volunteers/privacy_row.html",
@@ -34,4 +35,5 @@ DOMAIN = Domain(
     personal=(APPLICATIONS,),
     audit_actions={"volunteer.review": "审核志愿者", "volunteer.request_info": "请志愿者补充材料"},
     openapi=openapi.PART,
+    school_links=(SchoolLink(VOLUNTEERS, "organization", "志愿者工作单位"),),
 )

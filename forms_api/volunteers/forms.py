@@ -26,6 +26,7 @@ from forms_api.forms.fields import (
     check_choices,
     field,
 )
+from forms_api.schools.fields import SCHOOL_ID_LABEL, SchoolId
 
 ExpertiseCode = Literal["awareness", "counseling", "crisis", "growth", "family", "career"]
 EXPERTISE: dict[str, str] = {
@@ -74,7 +75,10 @@ class Volunteer(PortalForm):
     email: Email | None = field("电子邮箱", None, widget="email", inputmode="email",
                                 autocomplete="email", help="可不填；不会公开。")
     organization: str = field("工作单位", min_length=2, max_length=60,
-                              autocomplete="organization")
+                              autocomplete="organization",
+                              help="在学校工作的，可从学校名录中选择。")
+    # Filled by the school picker when the 工作单位 is a school of the registry.
+    school_id: SchoolId = field(SCHOOL_ID_LABEL, None, widget="hidden", max_length=40)
     title: str | None = field("职称/职务", None, max_length=30,
                               placeholder="例如 副主任医师、心理教研员")
     roles: Annotated[list[RoleCode], Unique] = field(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from forms_api import clock
 from forms_api.errors import ApiError
+from forms_api.schools.links import resolve
 from forms_api.storage import new_id
 from forms_api.volunteers import notices
 from forms_api.volunteers.forms import Volunteer, check_eligible
@@ -25,6 +26,8 @@ def register(p: Portal, form: Volunteer, key: str | None) -> Outcome:
         if any(v["status"] in ACTIVE for v in table.find(phone=form.phone)):
             raise ApiError(409, "already_registered",
                            "这个手机号已经报名过（正在审核或已通过），无需重复报名。")
+        organization, school_id = resolve(db, form.school_id, form.organization)
+        form = form.model_copy(update={"organization": organization, "school_id": school_id})
         now = clock.iso(clock.now())
         record = {"id": new_id(), "status": "pending", **form.model_dump(mode="json"),
                   "notice_version": p.notice_version, "note": None, "created_at": now,

@@ -29,6 +29,21 @@ def notice_version(settings: Settings) -> str:
     return str(version)
 
 
+@dataclass(frozen=True)
+class SchoolLink:
+    """A record field that names a school, declared by its domain (`Domain.school_links`).
+
+    The school registry links, maps and merges through these without importing the domains
+    above it: `table` holds records whose `text` field is the school as typed (or the
+    registry's name) and whose `school_id` names the registry entry, or null.
+    """
+
+    table: str
+    text: str
+    label: str  # what the mapping list calls these records, in Chinese
+    school_id: str = "school_id"
+
+
 @dataclass
 class Portal:
     settings: Settings
@@ -39,6 +54,7 @@ class Portal:
     forms: dict[str, FormSpec]
     templates: Environment
     secret: bytes = b""
+    school_links: tuple[SchoolLink, ...] = ()
     _db: Database | None = field(default=None, repr=False)
 
     @property
