@@ -60,8 +60,8 @@ def _parse_moment(value: Any) -> Any:
 Moment = Annotated[dt.datetime, BeforeValidator(_parse_moment), AfterValidator(_in_shanghai)]
 
 
-class Attendance(PortalForm):
-    """培训签到"""
+class TeacherFields(PortalForm):
+    """Who the teacher is, as the check-in and the registration both ask it (not a form itself)."""
 
     name: str = field("姓名", min_length=2, max_length=20, autocomplete="name",
                       placeholder="例如 王芳")
@@ -69,6 +69,11 @@ class Attendance(PortalForm):
                         placeholder="例如 市第一中学")
     # Filled by the school picker (school-picker.js); without it the name is matched.
     school_id: SchoolId = field(SCHOOL_ID_LABEL, None, widget="hidden", max_length=40)
+
+
+class Attendance(TeacherFields):
+    """培训签到"""
+
     phone: Mobile = field("手机号", widget="tel", inputmode="numeric", autocomplete="tel",
                           placeholder="例如 13800138000",
                           help="用于核对学时，不会公开；同一手机号在同一场培训只记一次。")
@@ -122,15 +127,9 @@ class TrainingSession(PortalForm):
                                          help="0 到 1，占场次时长的比例，例如 0.8")
 
 
-class Registration(PortalForm):
+class Registration(TeacherFields):
     """培训报名"""
 
-    name: str = field("姓名", min_length=2, max_length=20, autocomplete="name",
-                      placeholder="例如 王芳")
-    school: str = field("学校", min_length=2, max_length=50, autocomplete="organization",
-                        placeholder="例如 市第一中学")
-    # Filled by the school picker (school-picker.js); without it the name is matched.
-    school_id: SchoolId = field(SCHOOL_ID_LABEL, None, widget="hidden", max_length=40)
     phone: Mobile = field("手机号", widget="tel", inputmode="numeric", autocomplete="tel",
                           placeholder="例如 13800138000",
                           help="用于发送报名结果和现场签到核对，不会公开。")
