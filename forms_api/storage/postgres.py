@@ -230,9 +230,7 @@ class PgTable(Table):
 class PgDatabase(Database):
     """The portal's database on a PostgreSQL server: ``PgDatabase.connect(url)``."""
 
-    #: How often an instance that does not run a job checks whether it should take it over: a
-    #: job whose holder died moves within this (plus a connect) once PostgreSQL has seen the
-    #: holder's connection close. One short connection per job and instance each time.
+    #: How often an instance not running a job tries to take it over (README: job takeover).
     SINGLETON_RETRY = 2.0
 
     def __init__(self, pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]], url: str
