@@ -35,7 +35,8 @@ BACKUP_UNIT = DEPLOY / "systemd" / "xinyu-portal-backup.service"
 TIMER = DEPLOY / "systemd" / "xinyu-portal-backup.timer"
 PURGE_UNIT = DEPLOY / "systemd" / "xinyu-portal-purge.service"
 PURGE_TIMER = DEPLOY / "systemd" / "xinyu-portal-purge.timer"
-UNITS = (UNIT, BACKUP_UNIT, TIMER, PURGE_UNIT, PURGE_TIMER)
+INSTANCE_UNIT = DEPLOY / "systemd" / "xinyu-portal@.service"
+UNITS = (UNIT, BACKUP_UNIT, TIMER, PURGE_UNIT, PURGE_TIMER, INSTANCE_UNIT)
 SITE = DEPLOY / "nginx" / "xinyu-portal.conf"
 ENV_EXAMPLE = DEPLOY / "portal.env.example"
 HOST = "portal.example.edu.cn"
@@ -104,7 +105,7 @@ def test_unit_is_hardened() -> None:
     assert "PORTAL_DATA_DIR=/var/lib/xinyu-portal" in _unit(UNIT)["Service"]["Environment"]
 
 
-@pytest.mark.parametrize("path", [UNIT, BACKUP_UNIT, PURGE_UNIT])
+@pytest.mark.parametrize("path", [UNIT, BACKUP_UNIT, PURGE_UNIT, INSTANCE_UNIT])
 def test_units_set_only_real_settings(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     for name in re.findall(r"^Environment=(\w+)=", text, re.M):
@@ -139,6 +140,11 @@ def test_purge_unit_runs_portal_purge_daily_after_the_backup() -> None:
     assert int(purge_at[:2]) * 60 + int(purge_at[3:5]) >= int(backup_at[:2]) * 60 + int(backup_at[3:5]) + 15
 
 
+def _instance(name: str) -> str:
+    """A template unit (`name@.service`) can only be verified as one of its instances."""
+    return name.replace("@.", "@8001.")
+
+
 def test_systemd_analyze_verify(tmp_path: Path) -> None:
     analyze = _need("systemd-analyze", in_ci=False)  # not in every CI container
     venv_bin = Path(os.environ.get("VIRTUAL_ENV", PROJECT_ROOT / ".venv")) / "bin"
@@ -148,10 +154,10 @@ def test_systemd_analyze_verify(tmp_path: Path) -> None:
         text = source.read_text(encoding="utf-8")
         text = text.replace("/opt/xinyu-portal/.venv/bin/", f"{PROJECT_ROOT / '.venv' / 'bin'}/")
         text = text.replace("/etc/xinyu-portal/portal.env", str(env_file))
-        (tmp_path / source.name).write_text(text, encoding="utf-8")
+        (tmp_path / _instance(source.name)).write_text(text, encoding="utf-8")
     assert (venv_bin / "portal").exists() or (PROJECT_ROOT / ".venv/bin/portal").exists()
     result = subprocess.run(
-        [analyze, "verify", "--man=no", *(str(tmp_path / p.name) for p in UNITS)],
+        [analyze, "verify", "--man=no", *(str(tmp_path / _instance(p.name)) for p in UNITS)],
         capture_output=True, text=True, timeout=60, check=False)
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "xinyu-portal" in line or "Unknown" in line or "Failed" in line]

@@ -25,7 +25,7 @@ async def _phone(request: Request) -> str:
 
 
 async def export(request: Request) -> Response:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     return await downloads.export_file(portal(request), admin_state(request),
                                        request.path_params["name"],
                                        request.path_params["format"],
@@ -33,7 +33,7 @@ async def export(request: Request) -> Response:
 
 
 async def privacy_lookup(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     phone = await _phone(request)
     found = await blocking(privacy.lookup, portal(request).db,
                            admin_state(request).registry.personal, phone, admin)
@@ -41,14 +41,14 @@ async def privacy_lookup(request: Request) -> JSONResponse:
 
 
 async def privacy_export(request: Request) -> Response:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     phone = await _phone(request)
     return await downloads.personal_data_file(portal(request),
                                               admin_state(request).registry.personal, phone, admin)
 
 
 async def privacy_delete(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     phone = await _phone(request)
     counts = await blocking(privacy.delete_by_phone, portal(request).db,
                             admin_state(request).registry.personal, phone, admin)
@@ -56,7 +56,7 @@ async def privacy_delete(request: Request) -> JSONResponse:
 
 
 async def audit_log(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     return JSONResponse(page_of(request, await blocking(audit.entries, portal(request).db)))
 
 

@@ -14,8 +14,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from forms_api.admin import audit, console_ops
+from forms_api.admin.accounts import Admin
 from forms_api.admin.sessions import COOKIE, COOKIE_PATH
-from forms_api.admin.state import admin_state
+from forms_api.admin.state import AdminState, admin_state, off_loop
 from forms_api.admin.web import Ctx, current_session, page, redirect, render, safe_next
 from forms_api.errors import ApiError
 from forms_api.web.context import blocking, portal
@@ -24,7 +25,7 @@ from forms_api.web.intake import client_address, read_submission
 
 async def home(request: Request) -> Response:
     """The overview, or the login form: nothing is shown before credentials."""
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return render(request, "admin/login.html", next=safe_next(request.query_params.get("next")),
                       error=None)
@@ -51,20 +52,18 @@ async def login(request: Request) -> Response:
         return render(request, "admin/login.html", exc.status, next="/admin/", error=exc.message)
     target = safe_next(str(data.get("next") or ""))
     token = data.get("token")
-    admin = state.accounts.authenticate(token.strip() if isinstance(token, str) else None)
+    admin, wait, session_id = await off_loop(
+        request, _log_in, state, token.strip() if isinstance(token, str) else None, client)
     if admin is None:
         # Only wrong tokens are throttled: a valid one behind the same (NAT) address always
         # logs in, and logging in does not reset the count of someone else's wrong guesses.
-        wait = state.failures.retry_after(client)
         if wait:
             response = render(request, "admin/login.html", 429, next=target,
                               error=f"登录失败次数过多，请 {wait // 60 + 1} 分钟后再试。")
             response.headers["Retry-After"] = str(wait)
             return response
-        state.failures.fail(client)
         return render(request, "admin/login.html", 401, next=target,
                       error="令牌不正确。请核对后重新输入（令牌区分大小写）。")
-    session_id, _ = state.sessions.create(admin)
     p = portal(request)
     await blocking(audit.record, p.db, admin.name, "login", "console")
     redirected = redirect(target)
@@ -74,9 +73,24 @@ async def login(request: Request) -> Response:
     return redirected
 
 
+def _log_in(state: AdminState, token: str | None, client: str
+            ) -> tuple[Admin | None, int, str]:
+    """The admin, or None and the lock-out seconds (a wrong token counted); the new session's
+    id. One call: on a shared database its queries run on one worker thread."""
+    admin = state.accounts.authenticate(token)
+    if admin is None:
+        wait = state.failures.retry_after(client)
+        if not wait:
+            state.failures.fail(client)
+        return None, wait, ""
+    session_id, _ = state.sessions.create(admin)
+    return admin, 0, session_id
+
+
 @page
 async def logout(request: Request, ctx: Ctx) -> Response:
-    admin_state(request).sessions.drop(request.cookies.get(COOKIE))
+    state = admin_state(request)
+    await off_loop(request, state.sessions.drop, request.cookies.get(COOKIE))
     response = redirect("/admin/")
     response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict",
                            secure=request.url.scheme == "https")

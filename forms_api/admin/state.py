@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
@@ -14,9 +15,10 @@ from forms_api.admin.exporter import Exporter
 from forms_api.admin.registry import Registry
 from forms_api.admin.sessions import FailedLogins, SessionStore
 from forms_api.admin.shared import SharedAccounts, SharedFailedLogins, SharedSessionStore
-from forms_api.web.context import Portal
+from forms_api.web.context import Portal, blocking, portal
 
 log = logging.getLogger("portal.admin")
+T = TypeVar("T")
 
 
 @dataclass
@@ -64,3 +66,12 @@ class AdminState:
 def admin_state(request: Request) -> AdminState:
     found: AdminState = request.app.state.admin
     return found
+
+
+async def off_loop(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` for the accounts, sessions and throttle: on a worker thread when they live
+    in a shared database (``shared.py``: each call is a query, which must not block the event
+    loop), right here when they are in memory (microseconds, no thread hop)."""
+    if portal(request).db.shared:
+        return await blocking(fn, *args)
+    return fn(*args)

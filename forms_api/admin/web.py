@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
 from forms_api.admin.sessions import COOKIE, Session, csrf_ok
-from forms_api.admin.state import admin_state
+from forms_api.admin.state import admin_state, off_loop
 from forms_api.errors import ApiError
 from forms_api.web.context import Portal, portal
 from forms_api.web.intake import read_submission
@@ -78,9 +78,10 @@ def safe_next(value: str | None) -> str:
     return "/admin/"
 
 
-def current_session(request: Request) -> Session | None:
+async def current_session(request: Request) -> Session | None:
     state = admin_state(request)
-    return state.sessions.get(request.cookies.get(COOKIE), state.accounts)
+    return await off_loop(request, state.sessions.get, request.cookies.get(COOKIE),
+                          state.accounts)
 
 
 def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -88,7 +89,7 @@ def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
     @functools.wraps(handler)
     async def guarded(request: Request) -> Response:
-        session = current_session(request)
+        session = await current_session(request)
         if session is None:
             if request.method in ("GET", "HEAD"):
                 target = request.url.path

@@ -68,7 +68,7 @@ async def cancel_booking(request: Request) -> Response:
 
 
 async def list_bookings(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     status = status_filter(request, tuple(STATUSES))
     return JSONResponse(page_of(request, await blocking(handling.bookings, portal(request),
                                                         status)))
@@ -81,24 +81,24 @@ async def patch_booking(request: Request) -> JSONResponse:
 
 
 async def get_rules(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     return JSONResponse((await blocking(rules.load_rules, portal(request).db)).as_dict())
 
 
 async def put_rules(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     data = (await read_submission(request)).data
     saved = await blocking(rules.save_rules, portal(request).db, data, admin)
     return JSONResponse(saved.as_dict())
 
 
 async def list_experts(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     return JSONResponse(page_of(request, await blocking(experts.directory, portal(request).db)))
 
 
 async def expert_record(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     p = portal(request)
     expert_id = request.path_params["id"]
     person = await blocking(p.db.table(VOLUNTEERS).get_id, expert_id)
@@ -109,7 +109,7 @@ async def expert_record(request: Request) -> JSONResponse:
 
 
 async def calendar_feed(request: Request) -> Response:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     body = await blocking(calendar_file, portal(request), admin)
     return attachment(body, "xinyu-calendar", "ics")
 

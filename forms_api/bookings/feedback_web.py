@@ -53,9 +53,9 @@ def _opened(p: Portal, booking_id: str, given: str) -> tuple[dict[str, Any], fee
     return booking, role
 
 
-def _form(p: Portal, request: Request, booking: dict[str, Any], role: feedback.Role,
-          given: str, **values: Any) -> str:
-    expert = p.db.table(VOLUNTEERS).get_id(booking.get("expert_id") or "")
+async def _form(p: Portal, request: Request, booking: dict[str, Any], role: feedback.Role,
+                given: str, **values: Any) -> str:
+    expert = await blocking(p.db.table(VOLUNTEERS).get_id, booking.get("expert_id") or "")
     anonymous = None
     if role == "contact":
         anonymous = site_base(p, request) + feedback.link(p.secret, "teacher", booking["id"])
@@ -79,29 +79,29 @@ async def feedback_page(request: Request) -> Response:
     answered = request.cookies.get(_cookie(booking_id)) == "1" or (
         role == "contact" and await blocking(feedback.answered_by_contact, p.db, booking_id))
     if answered and request.method == "GET":
-        return _page(p, _form(p, request, booking, role, given, done=True))
+        return _page(p, await _form(p, request, booking, role, given, done=True))
     if not feedback.is_open(booking):
         return _page(p, note("这次活动的反馈尚未开始或已经结束，谢谢您的关心。", "warn"))
     if request.method == "GET":
-        return _page(p, _form(p, request, booking, role, given, values={}, errors={}))
+        return _page(p, await _form(p, request, booking, role, given, values={}, errors={}))
     data = {k: v for k, v in source.items() if k in feedback.Answer.model_fields}
     values: dict[str, Any] = {"values": data, "errors": {}}
     if source.get(HONEYPOT):
-        return _page(p, _form(p, request, booking, role, given, done=True))  # a bot: no answer
+        return _page(p, await _form(p, request, booking, role, given, done=True))  # a bot: no answer
     try:
         answer = validate(feedback.Answer, data, json=False)
         await blocking(feedback.record, p.db, booking_id, role, answer)
     except ApiError as exc:
         values.update(errors=dict(exc.fields or {}), message=exc.message)
-        return _page(p, _form(p, request, booking, role, given, **values), exc.status)
-    response = _page(p, _form(p, request, booking, role, given, done=True))
+        return _page(p, await _form(p, request, booking, role, given, **values), exc.status)
+    response = _page(p, await _form(p, request, booking, role, given, done=True))
     response.set_cookie(_cookie(booking_id), "1", max_age=COOKIE_DAYS * 86400, path="/feedback/",
                         httponly=True, samesite="lax", secure=request.url.scheme == "https")
     return response
 
 
 async def booking_feedback(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     p = portal(request)
     booking_id = request.path_params["id"]
     found(await blocking(p.db.table(BOOKINGS).get_id, booking_id), "找不到这个预约。")
@@ -109,7 +109,7 @@ async def booking_feedback(request: Request) -> JSONResponse:
 
 
 async def expert_feedback(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     p = portal(request)
     expert_id = request.path_params["id"]
     found(await blocking(p.db.table(VOLUNTEERS).get_id, expert_id), "找不到这位志愿者。")

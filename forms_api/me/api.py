@@ -20,14 +20,14 @@ ACCEPTED = {"status": "accepted",
 
 
 async def issue_link(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     p = portal(request)
     link = await blocking(links.issue, p, request.path_params["id"], admin, site_base(p, request))
     return JSONResponse({"link": link}, headers={"Cache-Control": "no-store"})
 
 
 async def revoke_link(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     count = await blocking(links.revoke, portal(request), request.path_params["id"], admin)
     return JSONResponse({"revoked": count})
 

@@ -14,20 +14,20 @@ from forms_api.web.context import blocking, portal
 
 
 async def list_outbox(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     status = status_filter(request, tuple(STATUSES))
     found = await blocking(handling.notices, portal(request).db, status)
     return JSONResponse(page_of(request, [handling.item(n) for n in found]))
 
 
 async def retry(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     notice = await blocking(handling.retry, portal(request).db, request.path_params["id"], admin)
     return JSONResponse(handling.item(notice))
 
 
 async def handed(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     notice = await blocking(handling.hand, portal(request).db, request.path_params["id"], admin)
     return JSONResponse(handling.item(notice))
 

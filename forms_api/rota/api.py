@@ -39,9 +39,9 @@ async def create_hotline(request: Request) -> JSONResponse:
 
 
 async def list_hotlines(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     db = portal(request).db
-    every = sorted(db.table(HOTLINES).all(), key=lambda h: h["created_at"])
+    every = sorted(await blocking(db.table(HOTLINES).all), key=lambda h: h["created_at"])
     return JSONResponse(page_of(request, every))
 
 
@@ -68,7 +68,7 @@ def _json(shift: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_shifts(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     q = request.query_params
     today = clock.today()
     first = views.day_param(q.get("from"), "from", today)
@@ -104,13 +104,13 @@ async def correct(request: Request) -> JSONResponse:
 
 
 async def lift(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     count = await blocking(seats.lift, portal(request), request.path_params["id"], admin)
     return JSONResponse({"lifted": count})
 
 
 async def served(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     db = portal(request).db
     volunteer_id = request.path_params["id"]
     found(await blocking(db.table(VOLUNTEERS).get_id, volunteer_id), seats.NO_VOLUNTEER)
@@ -118,22 +118,22 @@ async def served(request: Request) -> JSONResponse:
 
 
 async def list_swaps(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     status = status_filter(request, tuple(SWAP_STATUSES))
     table = portal(request).db.table(SWAPS)
-    every = table.find(status=status) if status else table.all()
+    every = await blocking(lambda: table.find(status=status) if status else table.all())
     return JSONResponse(page_of(request, sorted(every, key=lambda w: w["created_at"])))
 
 
 async def decide_swap(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     act = swaps.approve if request.path_params["action"] == "approve" else swaps.decline
     return JSONResponse(await blocking(act, portal(request), request.path_params["id"], admin))
 
 
 async def staff_feed(request: Request) -> JSONResponse:
     """Mint (POST) or revoke (DELETE) a volunteer's calendar feed; audited with the change."""
-    admin = require_admin(request)
+    admin = await require_admin(request)
     p = portal(request)
     volunteer_id = request.path_params["id"]
     revoking = request.method == "DELETE"
@@ -157,7 +157,7 @@ async def staff_feed(request: Request) -> JSONResponse:
 
 
 async def coordinator_calendar(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     body = await blocking(calendar.coordinator_feed, portal(request).db)
     return Response(body, media_type=ICS, headers={"Cache-Control": "no-store"})
 

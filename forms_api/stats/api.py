@@ -15,21 +15,21 @@ from forms_api.web.context import blocking, portal
 
 
 async def stats(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     p = portal(request)
     chosen = period.from_query(request.query_params)
     return JSONResponse(await blocking(figures_for, p.db, chosen, p.module_hours))
 
 
 async def report(request: Request) -> Response:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     chosen = period.from_query(request.query_params)
     body = await blocking(exports.report_xlsx, portal(request), chosen, admin)
     return attachment(body, exports.report_name(chosen), "xlsx")
 
 
 async def get_targets(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     return JSONResponse(await blocking(targets.load, portal(request).db))
 
 

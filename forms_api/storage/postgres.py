@@ -230,8 +230,8 @@ class PgTable(Table):
 class PgDatabase(Database):
     """The portal's database on a PostgreSQL server: ``PgDatabase.connect(url)``."""
 
-    #: How often an instance that does not run a job checks whether it should take it over.
-    SINGLETON_RETRY = 10.0
+    #: How often an instance not running a job tries to take it over (README: job takeover).
+    SINGLETON_RETRY = 2.0
 
     def __init__(self, pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]], url: str
                  ) -> None:

@@ -84,7 +84,7 @@ async def update_training(request: Request) -> JSONResponse:
 
 
 async def admin_trainings(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     p = portal(request)
 
     def load() -> list[dict[str, Any]]:
@@ -95,7 +95,7 @@ async def admin_trainings(request: Request) -> JSONResponse:
 
 
 async def attendance(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     p = portal(request)
     session_id = request.path_params["id"]
 
@@ -108,7 +108,7 @@ async def attendance(request: Request) -> JSONResponse:
 
 
 async def list_hours(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     p = portal(request)
     teachers = await blocking(hours.teachers, p.db, p.module_hours)
     items = [{"key": t.key, "name": t.name, "school": t.school, "phone": t.phone,
@@ -164,7 +164,7 @@ async def sign_out(request: Request) -> Response:
 
 
 async def code(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     return await code_answer(request)
 
 
@@ -182,13 +182,13 @@ async def code_answer(request: Request) -> JSONResponse:
 
 
 async def cancel_training(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     return JSONResponse(await blocking(sessions.cancel, portal(request),
                                        request.path_params["id"], admin))
 
 
 async def registrations(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     p = portal(request)
     session_id = request.path_params["id"]
 

@@ -31,7 +31,7 @@ async def list_experts(request: Request) -> JSONResponse:
 
 
 async def list_volunteers(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     status = status_filter(request, tuple(STATUSES))
     return JSONResponse(page_of(request, await blocking(review.volunteers, portal(request),
                                                         status)))
@@ -54,7 +54,7 @@ def _text(data: dict[str, object], name: str, label: str, limit: int) -> str:
 
 
 async def request_info(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     data = (await read_submission(request)).data
     note = _text(data, "note", "需要补充的内容", 500)
     return JSONResponse(await blocking(review.request_info, portal(request),

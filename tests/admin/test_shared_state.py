@@ -24,6 +24,7 @@ from tests.admin_support import ADMIN, ADMIN_TOKEN, csrf_of, login
 from tests.conftest import assert_error
 from tests.forms_support import booking_body
 from tests.pgcluster import Cluster
+from tests.pgloop import on_the_loop
 
 Pair = tuple[TestClient, TestClient]
 
@@ -139,3 +140,23 @@ def test_portal_admin_writes_to_postgresql_and_every_instance_sees_it(
     for client in pair:
         assert client.get("/api/admin/bookings", headers=bearer).status_code == 401
     assert not (tmp_path / "cli").exists()  # nothing was written beside PostgreSQL
+
+
+def test_console_and_bearer_checks_query_postgresql_off_the_event_loop(
+        pair: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sessions, CSRF, the throttle and the admins are queries on PostgreSQL: each one made on
+    the event loop would stall every request of the instance until PostgreSQL answered."""
+    a, b = pair
+    seen = on_the_loop(monkeypatch)
+    csrf = login(a)  # a wrong-token check, the admins, a new session
+    b.cookies.set(COOKIE, a.cookies[COOKIE], path="/admin")
+    page = b.get("/admin/", follow_redirects=False)  # the session read on the other instance
+    assert page.status_code == 200 and csrf_of(page.text) == csrf
+    assert b.post("/admin/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert a.post("/admin/login", data={"token": "nope"}).status_code == 401  # counted
+    assert a.get("/api/admin/bookings", headers=ADMIN).status_code == 200
+    wrong = a.get("/api/admin/bookings", headers={"Authorization": "Bearer nope"})
+    assert_error(wrong, 401, "unauthorized")
+    stored = a.app.state.portal.db.table(shared.FAILED_LOGINS).all()  # type: ignore[attr-defined]
+    assert [len(doc["times"]) for doc in stored] == [2]  # both failures reached PostgreSQL
+    assert seen == [], "\n".join(seen)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -197,3 +201,56 @@ def test_a_singleton_admits_one_instance_and_hands_over(url: str,
     assert order[-1] == "both"
     a.close()
     b.close()
+
+
+HOLDER = """
+import asyncio, sys, time
+from forms_api.storage.postgres import PgDatabase
+
+async def main():
+    db = PgDatabase.connect(sys.argv[1])
+    async with db.singleton("job"):
+        print("held", flush=True)
+        await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def test_a_job_moves_within_seconds_when_its_holder_is_killed(url: str) -> None:
+    """kill -9 of the instance running a job: PostgreSQL sees its connection close and ends
+    the session, which frees the lock; the next retry of another instance takes the job."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url], stdout=subprocess.PIPE,
+                              text=True)
+    db = PgDatabase.connect(url)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+
+        async def main() -> float:
+            entered = asyncio.Event()
+            took: list[float] = []
+
+            async def take() -> None:
+                async with db.singleton("job"):
+                    took.append(time.monotonic())
+                    entered.set()
+
+            task = asyncio.create_task(take())
+            await asyncio.sleep(PgDatabase.SINGLETON_RETRY + 0.5)
+            assert not entered.is_set(), "the job ran twice: its holder is alive"
+            killed = time.monotonic()
+            holder.send_signal(signal.SIGKILL)
+            await asyncio.wait_for(entered.wait(), PgDatabase.SINGLETON_RETRY + 5)
+            await task
+            return took[0] - killed
+
+        moved = asyncio.run(main())
+        print(f"job taken over {moved:.2f} s after kill -9 (retry every "
+              f"{PgDatabase.SINGLETON_RETRY} s)")
+        assert moved <= PgDatabase.SINGLETON_RETRY + 2, moved
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+        db.close()
