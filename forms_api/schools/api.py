@@ -46,7 +46,7 @@ def _listed(request: Request, schools: list[dict[str, Any]]) -> list[dict[str, A
 
 
 async def list_schools(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     schools = await blocking(all_schools, portal(request).db)
     return JSONResponse({"items": _listed(request, schools)})
 
@@ -60,7 +60,7 @@ async def create_school(request: Request) -> JSONResponse:
 
 async def patch_school(request: Request) -> JSONResponse:
     """Change some fields: the others keep their values."""
-    admin = require_admin(request)
+    admin = await require_admin(request)
     submission = await read_submission(request)
     p = portal(request)
     school_id = request.path_params["id"]
@@ -74,7 +74,7 @@ async def patch_school(request: Request) -> JSONResponse:
 
 def _set_active(active: bool) -> Any:
     async def handler(request: Request) -> JSONResponse:
-        admin = require_admin(request)
+        admin = await require_admin(request)
         return JSONResponse(await blocking(registry.set_active, portal(request).db,
                                            request.path_params["id"], active, admin))
     return handler
@@ -130,14 +130,14 @@ def import_file(request: Request, data: bytes, filename: str, dry_run: bool,
 
 
 async def import_schools(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     data, filename, fields = await read_upload(request)
     return JSONResponse(await blocking(import_file, request, data, filename,
                                        is_dry_run(request, fields), admin))
 
 
 async def unlinked(request: Request) -> JSONResponse:
-    require_admin(request)
+    await require_admin(request)
     p = portal(request)
     return JSONResponse({"items": await blocking(links.unlinked, p.db, p.school_links)})
 
@@ -150,7 +150,7 @@ async def map_text(request: Request) -> JSONResponse:
 
 
 async def link_existing(request: Request) -> JSONResponse:
-    admin = require_admin(request)
+    admin = await require_admin(request)
     p = portal(request)
     return JSONResponse(await blocking(links.link_now, p.db, p.school_links, admin))
 

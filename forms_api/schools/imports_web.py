@@ -87,7 +87,7 @@ async def _post(request: Request, session: Session) -> Response:
 
 
 async def import_page(request: Request) -> Response:
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         if request.method in ("GET", "HEAD"):
             return redirect("/admin/?next=/admin/schools/import/")
