@@ -63,6 +63,19 @@ def mint(db: Database, kind: Kind, subject_id: str) -> str:
     return token
 
 
+def ensure(db: Database, kind: Kind, subject_id: str) -> None:
+    """Keep a live link for the person without revoking theirs (call in a transaction).
+
+    A check-in opens the teacher's own page by setting the session cookie directly; a session
+    counts only while a live link exists, so one is made when none is (its token is not kept:
+    the teacher's lookup gives her one to open the page again later).
+    """
+    now = clock.now()
+    if not any(link.get("revoked_at") is None and clock.parse_iso(link["expires_at"]) > now
+               for link in db.table(LINKS).find(kind=kind, subject_id=subject_id)):
+        mint(db, kind, subject_id)
+
+
 def revoke(db: Database, kind: Kind, subject_id: str) -> int:
     """Stop every link of the person; how many were live."""
     count = 0

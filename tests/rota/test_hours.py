@@ -16,7 +16,8 @@ from tests.rota.support import add_shift, make_hotline, portal_of, volunteer
 def test_served_shifts_count_their_hours_and_corrections_are_audited(
         portal_client: TestClient) -> None:
     line = make_hotline(portal_client, name="菏泽市学生心理援助热线")
-    night = clock.now().replace(hour=20, minute=0, second=0) - dt.timedelta(days=3)
+    # A week back: always in an earlier week than the running shift (weekly cap 12 h).
+    night = clock.now().replace(hour=20, minute=0, second=0) - dt.timedelta(days=7)
     served = add_shift(portal_client, line["id"], night, hours=12)
     running = add_shift(portal_client, line["id"], clock.now() - dt.timedelta(hours=1))
     vid = volunteer(portal_client, "13900139300")
