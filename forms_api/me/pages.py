@@ -24,7 +24,6 @@ from forms_api.forms.render import render_form
 from forms_api.me import expert, service, teacher
 from forms_api.me.forms import PROFILE_FORM, RESUBMIT_FORM
 from forms_api.me.records import live_feed
-from forms_api.storage import Database
 from forms_api.volunteers.forms import EXPERTISE, QUALIFICATIONS
 from forms_api.volunteers.records import STATUSES, VOLUNTEERS
 from forms_api.web import personal, tokens
@@ -40,18 +39,10 @@ BAD_LINK = ("这个链接无法打开：它可能已经失效、已被新链接�
 NO_SESSION = "请使用发给您的专属链接打开本页。登录状态保持 12 小时，之后请再次点开链接。"
 
 
-def live(db: Database, person: personal.Person) -> bool:
-    """Whether the person still has a link that works (revoking ends the session too)."""
-    now = clock.now()
-    return any(link.get("revoked_at") is None and clock.parse_iso(link["expires_at"]) > now
-               for link in db.table(personal.LINKS).find(kind=person.kind,
-                                                         subject_id=person.subject_id))
-
-
 async def current(request: Request) -> personal.Person | None:
     p = portal(request)
     person = personal.current(request, p.secret)
-    if person is None or not await blocking(live, p.db, person):
+    if person is None or not await blocking(personal.live, p.db, person):
         return None
     return person
 
@@ -139,14 +130,14 @@ async def me_page(request: Request) -> Response:
     if block is None:
         gone = answer(p, "me/", note("找不到与这个链接对应的记录（可能已按本人要求删除）。",
                                          "warn"), 404)
-        gone.delete_cookie(personal.COOKIE, path=personal.COOKIE_PATH)
+        personal.end_sessions(gone)
         return gone
     return answer(p, "me/", block)
 
 
 async def logout(request: Request) -> Response:
     response = RedirectResponse("/me/", status_code=303, headers=PRIVATE)
-    response.delete_cookie(personal.COOKIE, path=personal.COOKIE_PATH)
+    personal.end_sessions(response)
     return response
 
 

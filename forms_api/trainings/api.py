@@ -75,7 +75,7 @@ async def attend(request: Request) -> Response:
     if teacher:  # the receipt links to her own record: this phone's browser may open it
         secure = request.url.scheme == "https" or (p.settings.site_url or "").startswith("https:")
         personal.start_session(response, p.secret, personal.Person("teacher", teacher[0]),
-                               secure)
+                               secure, personal.CHECKIN_COOKIE)
     return response
 
 

@@ -14,7 +14,7 @@ from forms_api.trainings.records import SESSIONS
 from forms_api.web import personal
 from tests.forms_support import ADMIN_TOKEN, HTML, check_in_body, make_session
 from tests.logcheck import remember
-from tests.me.support import db_of, notices
+from tests.me.support import db_of, expert, log_in, notices
 from tests.notices.support import SITE_URL, WebhookServer, wait_for
 
 PHONE = "13600136001"
@@ -45,7 +45,7 @@ def test_the_check_in_opens_her_own_record(portal_client: TestClient) -> None:
                               json=check_in_body(session, phone=PHONE, name="周敏"))
     assert done.status_code == 201
     cookie = done.headers["set-cookie"]
-    assert cookie.startswith(f"{personal.COOKIE}=teacher.") and "Path=/me/" in cookie
+    assert cookie.startswith(f"{personal.CHECKIN_COOKIE}=teacher.") and "Path=/me/" in cookie
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
     assert PHONE not in cookie and PHONE not in done.text
     page = portal_client.get("/me/")
@@ -60,7 +60,7 @@ def test_the_check_in_opens_her_own_record(portal_client: TestClient) -> None:
     form = portal_client.post(f"/api/trainings/{session['id']}/attendance", headers=HTML,
                               data=check_in_body(session, phone=PHONE, name="周敏"),
                               follow_redirects=False)
-    assert form.status_code == 303 and personal.COOKIE in form.headers["set-cookie"]
+    assert form.status_code == 303 and personal.CHECKIN_COOKIE in form.headers["set-cookie"]
     receipt = portal_client.get(form.headers["location"])
     assert 'href="/me/"' in receipt.text and "查看我的继续教育学时记录" in receipt.text
     assert "周敏" in portal_client.get("/me/").text
@@ -183,3 +183,16 @@ def test_the_lookup_is_rate_limited(make_client: Callable[..., TestClient]) -> N
     assert statuses == [202, 202, 202, 429]
     limited = _lookup_page(client, PHONE, "周敏")
     assert limited.status_code == 429 and "提交过于频繁" in limited.text
+
+
+def test_a_volunteers_session_on_the_phone_is_kept(portal_client: TestClient) -> None:
+    volunteer_id = expert(portal_client, name="孟琳", phone=PHONE)
+    log_in(portal_client, volunteer_id)
+    session = make_session(portal_client)
+    done = portal_client.post(f"/api/trainings/{session['id']}/attendance",
+                              json=check_in_body(session, phone=PHONE, name="孟琳"))
+    assert done.status_code == 201 and personal.CHECKIN_COOKIE in done.headers["set-cookie"]
+    assert "孟琳老师，您好" in portal_client.get("/me/").text  # her link's session comes first
+    portal_client.post("/me/logout/")
+    assert not portal_client.cookies  # both sessions end
+    assert "请使用发给您的专属链接打开本页" in portal_client.get("/me/").text
