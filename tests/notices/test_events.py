@@ -19,6 +19,7 @@ from forms_api.bookings.forms import eligible_dates
 from forms_api.bookings.records import BOOKINGS
 from forms_api.web import personal
 from tests.forms_support import ADMIN, ADMIN_TOKEN, booking_body, volunteer_body
+from tests.logcheck import remember
 from tests.notices.support import BUREAU_EMAIL, SITE_URL, MailServer, WebhookServer, wait_for
 
 PERSONAL = re.compile(re.escape(SITE_URL) + r"/me/\?t=([\w-]+)")
@@ -245,3 +246,37 @@ def test_a_school_cancelling_a_confirmed_visit_confirms_gives_a_reason_and_is_to
                        status.text)
     assert story == ["学校提交了预约", f"教育局确认了安排：{day.isoformat()} 下午",
                      "学校取消了预约（原因：学校当天组织期中考试）"], story
+
+
+def test_an_offer_a_decline_and_the_feedback_request_arrive_once(notified: Notified) -> None:
+    client, mail, hook = notified
+    expert_id = _expert(client)
+    made = client.post("/api/bookings", json=booking_body(email=SCHOOL_EMAIL)).json()
+    ref, day = made["reference"], eligible_dates()[4].isoformat()
+    offer = {"expert_id": expert_id, "date": day, "time_slot": "morning"}
+    assert client.post(f"/api/admin/bookings/{made['id']}/offer", json=offer,
+                       headers=ADMIN).status_code == 200
+    offered = text(mail_of(mail, EXPERT_EMAIL, "邀请您承担一次进校活动"))
+    assert day in offered and "市实验小学" in offered and "接受或婉拒" in offered
+    token = PERSONAL.search(offered)
+    assert token is not None
+    remember(token[1])
+    secure = "https://testserver"  # the site is https: the session cookie is Secure
+    assert client.get(f"{secure}/me/?t={token[1]}", follow_redirects=False).status_code == 303
+    assert client.post(f"{secure}/me/decline/", follow_redirects=False, data={
+        "booking_id": made["id"], "reason": "当天有门诊"}).status_code == 303
+    declined = text(mail_of(mail, BUREAU_EMAIL, f"专家婉拒了进校邀请（{ref}）"))
+    assert "原因：当天有门诊" in declined and f"{SITE_URL}/admin/bookings/{made['id']}/" in declined
+
+    assert client.patch(f"/api/admin/bookings/{made['id']}", headers=ADMIN, json={
+        "status": "confirmed", "date": clock.today().isoformat(), "time_slot": "morning",
+        "expert_id": expert_id}).status_code == 200
+    assert client.patch(f"/api/admin/bookings/{made['id']}", headers=ADMIN,
+                        json={"status": "completed"}).status_code == 200
+    asked = text(mail_of(mail, SCHOOL_EMAIL, f"请反馈进校活动（{ref}）"))
+    link = re.search(re.escape(SITE_URL) + r"(/feedback/\?b=\w+&t=\w+)", asked)
+    assert link is not None and "匿名链接" in asked
+    assert 'name="overall"' in client.get(link[1]).text
+    events = Counter(n["event"] for n in settled(client))
+    assert events["assignment.offered"] == 1 and events["assignment.declined"] == 1
+    assert events["booking.feedback"] == 1
