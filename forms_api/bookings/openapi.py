@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from forms_api.bookings.forms import REFERENCE_PATTERN, Booking, BookingCancel, BookingChange
+from forms_api.bookings.offers_web import Offer
 from forms_api.web.openapi import (
                                    ADMIN,
                                    FORM_ERRORS,
@@ -17,8 +18,13 @@ from forms_api.web.openapi import (
                                    ref,
 )
 
+_NULLABLE_LIST = {"type": ["array", "null"], "items": TEXT}
+#: Feedback results: `results` null below 5 answers, `comments` null below 10.
+_FEEDBACK = obj(answers={"type": "integer", "minimum": 0},
+                results={"type": ["object", "null"]}, comments=_NULLABLE_LIST)
+
 PART = OpenApiPart(
-    models=(BookingCancel, BookingChange),
+    models=(BookingCancel, BookingChange, Offer),
     public_models=(Booking,),
     answers={
         "BookingCreated": obj(id=TEXT, reference=TEXT, status=TEXT),
@@ -49,5 +55,17 @@ PART = OpenApiPart(
             "summary": "Move a booking through its statuses", "security": ADMIN,
             "parameters": [param("id")], "requestBody": body("BookingChange"),
             "responses": answers(200, 401, 404, 409, *FORM_ERRORS)}},
+        "/api/admin/bookings/{id}/offer": {"post": {
+            "summary": "Offer the visit to an expert, who accepts or declines on their own page",
+            "security": ADMIN, "parameters": [param("id")], "requestBody": body("Offer"),
+            "responses": answers(200, 401, 404, 409, *FORM_ERRORS)}},
+        "/api/admin/bookings/{id}/feedback": {"get": {
+            "summary": "A visit's feedback (results from 5 answers, comments from 10)",
+            "security": ADMIN, "parameters": [param("id")],
+            "responses": answers(200, 401, 404, ok=_FEEDBACK)}},
+        "/api/admin/volunteers/{id}/feedback": {"get": {
+            "summary": "An expert's feedback over all visits (results from 5, comments from 10)",
+            "security": ADMIN, "parameters": [param("id")],
+            "responses": answers(200, 401, 404, ok=_FEEDBACK)}},
     },
 )

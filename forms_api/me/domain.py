@@ -6,7 +6,7 @@ from pathlib import Path
 
 from forms_api.admin.registry import Card
 from forms_api.domain import Domain
-from forms_api.me import actions, api, console, pages, prints
+from forms_api.me import actions, api, console, openapi, pages, prints
 from forms_api.me.forms import LOOKUP_FORM
 
 DOMAIN = Domain(
@@ -22,4 +22,5 @@ DOMAIN = Domain(
                    "volunteer.resubmit": "志愿者补充材料", "volunteer.profile": "志愿者修改资料",
                    "volunteer.withdraw": "志愿者退出", "booking.report": "专家填写活动报告"},
     privacy_checks=(console.before_deletion,),
+    openapi=openapi.PART,
 )

@@ -68,7 +68,8 @@ def teacher_key(p: Portal, phone: str, name: str) -> str | None:
 
 
 def reachable_by_phone(p: Portal) -> bool:
-    return bool(p.settings.webhook_url)
+    """A webhook can reach a phone, and the notice can carry a link (needs the site's address)."""
+    return bool(p.settings.webhook_url and p.settings.site_url)
 
 
 def lookup(p: Portal, phone: str, name: str, base: str) -> str | None:

@@ -24,7 +24,6 @@ from forms_api.forms.render import render_form
 from forms_api.me import expert, service, teacher
 from forms_api.me.forms import PROFILE_FORM, RESUBMIT_FORM
 from forms_api.me.records import live_feed
-from forms_api.storage import Database
 from forms_api.volunteers.forms import EXPERTISE, QUALIFICATIONS
 from forms_api.volunteers.records import STATUSES, VOLUNTEERS
 from forms_api.web import personal, tokens
@@ -33,25 +32,21 @@ from forms_api.web.pages import note, region
 
 SLOTS = {"me": note("本页需要在线打开：请使用专属链接。"),
          "certificate": note("志愿服务证明需要在线打开：请从“我的页面”进入。")}
-PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+# `same-origin`, not `no-referrer`: with no referrer at all a browser sends `Origin: null` on
+# the page's own form posts, which the portal's same-origin check of writes refuses. Answers
+# to an address holding a link's token send no referrer at all (`TOKEN_PAGE`).
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin",
            "X-Robots-Tag": "noindex, nofollow"}
 BAD_LINK = ("这个链接无法打开：它可能已经失效、已被新链接替换，或者不完整。"
             "专家志愿者请联系教育局重新发送；老师可以在“找回我的学时记录”页面重新取得。")
+TOKEN_PAGE = {**PRIVATE, "Referrer-Policy": "no-referrer"}
 NO_SESSION = "请使用发给您的专属链接打开本页。登录状态保持 12 小时，之后请再次点开链接。"
-
-
-def live(db: Database, person: personal.Person) -> bool:
-    """Whether the person still has a link that works (revoking ends the session too)."""
-    now = clock.now()
-    return any(link.get("revoked_at") is None and clock.parse_iso(link["expires_at"]) > now
-               for link in db.table(personal.LINKS).find(kind=person.kind,
-                                                         subject_id=person.subject_id))
 
 
 async def current(request: Request) -> personal.Person | None:
     p = portal(request)
     person = personal.current(request, p.secret)
-    if person is None or not await blocking(live, p.db, person):
+    if person is None or not await blocking(personal.live, p.db, person):
         return None
     return person
 
@@ -65,10 +60,11 @@ PAGES = {"me/": "me", "me/certificate/": "certificate", "me/lookup/": "lookup"}
 
 
 def answer(p: Portal, page: str, block: str, status: int = 200,
-           forms: dict[str, str] | None = None) -> HTMLResponse:
+           forms: dict[str, str] | None = None,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     # Also answered at the forms' addresses (/me/resubmit/): <base> keeps the page's links.
     html = p.pages.fill(page, forms, slots={PAGES[page]: block}, base=True)
-    return HTMLResponse(html, status_code=status, headers=PRIVATE)
+    return HTMLResponse(html, status_code=status, headers=headers or PRIVATE)
 
 
 def form_block(p: Portal, spec: FormSpec, values: dict[str, Any],
@@ -122,8 +118,8 @@ async def me_page(request: Request) -> Response:
     if given is not None:
         person = await blocking(personal.redeem, p.db, given[:200])
         if person is None:
-            return answer(p, "me/", note(BAD_LINK, "warn"), 403)
-        response = RedirectResponse("/me/", status_code=303, headers=PRIVATE)
+            return answer(p, "me/", note(BAD_LINK, "warn"), 403, headers=TOKEN_PAGE)
+        response = RedirectResponse("/me/", status_code=303, headers=TOKEN_PAGE)
         personal.start_session(response, p.secret, person, secure(request, p))
         return response
     person = await current(request)
@@ -139,14 +135,14 @@ async def me_page(request: Request) -> Response:
     if block is None:
         gone = answer(p, "me/", note("找不到与这个链接对应的记录（可能已按本人要求删除）。",
                                          "warn"), 404)
-        gone.delete_cookie(personal.COOKIE, path=personal.COOKIE_PATH)
+        personal.end_sessions(gone)
         return gone
     return answer(p, "me/", block)
 
 
 async def logout(request: Request) -> Response:
     response = RedirectResponse("/me/", status_code=303, headers=PRIVATE)
-    response.delete_cookie(personal.COOKIE, path=personal.COOKIE_PATH)
+    personal.end_sessions(response)
     return response
 
 

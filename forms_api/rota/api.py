@@ -18,18 +18,26 @@ from forms_api.rota.forms import Assign, Generate, Hotline, Served, ShiftChange,
 from forms_api.rota.records import HOTLINES, SWAP_STATUSES, SWAPS
 from forms_api.volunteers.records import VOLUNTEERS
 from forms_api.web.context import blocking, portal
-from forms_api.web.personal import current
+from forms_api.web.personal import current, live
 
 ICS = "text/calendar; charset=utf-8"
 NOT_SIGNED_IN = "请先通过个人链接打开“我的页面”，再管理值班。"
 
 
-def me(request: Request) -> str:
-    """The volunteer of this request's own-page session, or 401."""
-    person = current(request, portal(request).secret)
-    if person is None or person.kind != "volunteer":
+async def me(request: Request) -> str:
+    """The volunteer of this request's own-page session, or 401 (also once links are revoked)."""
+    p = portal(request)
+    person = current(request, p.secret)
+    if person is None or person.kind != "volunteer" or not await blocking(live, p.db, person):
         raise ApiError(401, message=NOT_SIGNED_IN)
     return person.subject_id
+
+
+def _action(request: Request, allowed: tuple[str, ...]) -> str:
+    action = str(request.path_params["action"])
+    if action not in allowed:
+        raise ApiError(404, message=f"不认识的操作：只能是 {'、'.join(allowed)}。")
+    return action
 
 
 async def create_hotline(request: Request) -> JSONResponse:
@@ -127,7 +135,8 @@ async def list_swaps(request: Request) -> JSONResponse:
 
 async def decide_swap(request: Request) -> JSONResponse:
     admin = await require_admin(request)
-    act = swaps.approve if request.path_params["action"] == "approve" else swaps.decline
+    chosen = _action(request, ("approve", "decline"))
+    act = swaps.approve if chosen == "approve" else swaps.decline
     return JSONResponse(await blocking(act, portal(request), request.path_params["id"], admin))
 
 
@@ -173,7 +182,7 @@ async def feed(request: Request) -> Response:
 
 async def my_shifts(request: Request) -> JSONResponse:
     p = portal(request)
-    volunteer_id = me(request)
+    volunteer_id = await me(request)
     page = await blocking(views.for_volunteer, p.db, p.settings, volunteer_id, clock.now())
     return JSONResponse({
         "eligible": page["eligible"], "rule": page["rule"],
@@ -183,8 +192,8 @@ async def my_shifts(request: Request) -> JSONResponse:
 
 async def act_on_shift(request: Request) -> JSONResponse:
     p = portal(request)
-    volunteer_id = me(request)
-    action = request.path_params["action"]
+    volunteer_id = await me(request)
+    action = _action(request, ("take", "leave", "offer"))
     act = {"take": seats.take, "leave": seats.leave, "offer": swaps.offer}[action]
     answer = await blocking(act, p, request.path_params["id"], volunteer_id)
     return JSONResponse(answer)
@@ -192,8 +201,9 @@ async def act_on_shift(request: Request) -> JSONResponse:
 
 async def act_on_swap(request: Request) -> JSONResponse:
     p = portal(request)
-    volunteer_id = me(request)
-    act = swaps.accept if request.path_params["action"] == "accept" else swaps.withdraw
+    volunteer_id = await me(request)
+    chosen = _action(request, ("accept", "withdraw"))
+    act = swaps.accept if chosen == "accept" else swaps.withdraw
     return JSONResponse(await blocking(act, p, request.path_params["id"], volunteer_id))
 
 

@@ -20,6 +20,13 @@ from forms_api.web.openapi import (
 )
 
 INT = {"type": "integer"}
+ICS = {"description": "iCalendar (RFC 5545), UTF-8",
+       "content": {"text/calendar": {"schema": {"type": "string"}}}}
+_SHIFTS = {"type": "array", "items": {"type": "object"}}
+
+
+def _action(*allowed: str) -> dict[str, object]:
+    return param("action", schema={"type": "string", "enum": list(allowed)})
 DAY = {"type": "string", "format": "date"}
 
 
@@ -78,5 +85,40 @@ PART = OpenApiPart(
         "/api/admin/rota/swaps": {"get": {
             "summary": "Swaps", "security": ADMIN, "parameters": LIST_PARAMS,
             "responses": answers(200, 401, 422)}},
+        "/api/admin/rota/swaps/{id}/{action}": {"post": {
+            "summary": "The coordinator approves or declines an accepted swap", "security": ADMIN,
+            "parameters": [param("id"), _action("approve", "decline")],
+            "responses": answers(200, 401, 404, 409)}},
+        "/api/admin/rota/volunteers/{id}/feed": {
+            "post": {"summary": "Make a volunteer's private shift calendar address (the old "
+                                "one stops)", "security": ADMIN, "parameters": [param("id")],
+                     "responses": answers(200, 401, 404, ok=obj(url=TEXT))},
+            "delete": {"summary": "Stop a volunteer's shift calendar address", "security": ADMIN,
+                       "parameters": [param("id")],
+                       "responses": answers(200, 401, 404,
+                                            ok=obj(revoked={"type": "boolean"}))}},
+        "/api/admin/rota/calendar.ics": {"get": {
+            "summary": "The coordinator's calendar of every shift", "security": ADMIN,
+            "responses": {"200": ICS, **answers(401)}}},
+        "/api/rota/feed/{token}.ics": {"get": {
+            "summary": "A volunteer's private calendar feed of their shifts (the token is the "
+                       "credential)",
+            "parameters": [param("token", schema={"type": "string", "maxLength": 100})],
+            "responses": {"200": ICS, **answers(404)}}},
+        "/api/me/shifts": {"get": {
+            "summary": "The signed-in volunteer's shifts, open seats and swaps offered "
+                       "(own-page session cookie)",
+            "responses": answers(200, 401, ok=obj(
+                eligible={"type": "boolean"}, rule=TEXT, mine=_SHIFTS, open=_SHIFTS,
+                swaps={"type": "array", "items": {"type": "object"}}))}},
+        "/api/me/shifts/{id}/{action}": {"post": {
+            "summary": "Take or leave a shift, or offer it for a swap (session cookie; the "
+                       "rules answer 409 with their code)",
+            "parameters": [param("id"), _action("take", "leave", "offer")],
+            "responses": answers(200, 401, 404, 409)}},
+        "/api/me/swaps/{id}/{action}": {"post": {
+            "summary": "Accept a swap offered by another volunteer, or withdraw one's own",
+            "parameters": [param("id"), _action("accept", "withdraw")],
+            "responses": answers(200, 401, 404, 409)}},
     },
 )

@@ -19,7 +19,7 @@ from forms_api.errors import ApiError
 from forms_api.rota import calendar, seats, swaps, views
 from forms_api.web.context import Portal, blocking, portal
 from forms_api.web.pages import note, region
-from forms_api.web.personal import current
+from forms_api.web.personal import current, live
 
 PAGE = "me/shifts/"
 SLOTS = {"shifts": note("“我的值班”需要在线查看：请通过个人链接打开本站。")}
@@ -29,9 +29,13 @@ DONE = {"take": "已认领这个班次。", "leave": "已退出这个班次。",
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _volunteer(request: Request) -> str | None:
-    person = current(request, portal(request).secret)
-    return person.subject_id if person is not None and person.kind == "volunteer" else None
+async def _volunteer(request: Request) -> str | None:
+    """The volunteer of the session, while they still have a live link (revoking ends it)."""
+    p = portal(request)
+    person = current(request, p.secret)
+    if person is None or person.kind != "volunteer" or not await blocking(live, p.db, person):
+        return None
+    return person.subject_id
 
 
 async def _page(request: Request, volunteer_id: str | None, *, message: str | None = None,
@@ -51,11 +55,11 @@ async def _page(request: Request, volunteer_id: str | None, *, message: str | No
 
 async def shifts_page(request: Request) -> Response:
     done = DONE.get(request.query_params.get("done", ""))
-    return await _page(request, _volunteer(request), message=done)
+    return await _page(request, await _volunteer(request), message=done)
 
 
 async def _act(request: Request, action: str, fn: Any, target: str) -> Response:
-    volunteer_id = _volunteer(request)
+    volunteer_id = await _volunteer(request)
     if volunteer_id is None:
         return await _page(request, None)
     try:
@@ -93,7 +97,7 @@ def _revoke(p: Portal, volunteer_id: str) -> int:
 
 async def feed_action(request: Request) -> Response:
     """Mint (the address is shown once, never stored) or revoke my calendar feed."""
-    volunteer_id = _volunteer(request)
+    volunteer_id = await _volunteer(request)
     if volunteer_id is None:
         return await _page(request, None)
     p = portal(request)

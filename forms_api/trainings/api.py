@@ -35,6 +35,7 @@ from forms_api.trainings.forms import (
 )
 from forms_api.trainings.pages import session_block
 from forms_api.trainings.records import SESSIONS
+from forms_api.web import personal
 from forms_api.web.context import blocking, portal
 from forms_api.web.intake import client_address, read_submission, wants_html
 from forms_api.web.submit import Outcome, submit
@@ -60,15 +61,22 @@ async def attend(request: Request) -> Response:
     session = found(await p.db.run(p.db.table(SESSIONS).get_id, session_id),
                     "找不到这场培训，请重新扫描现场的二维码。")
 
+    teacher: list[str] = []
+
     def act(form: Attendance, key: str | None) -> Outcome:
-        return checkin.check_in(p, session_id, form, key)
+        return checkin.check_in(p, session_id, form, key, teacher)
 
     def fake(form: Attendance) -> Outcome:
         return checkin.pretend(session_id, form)
 
     # The session's block is shown only on the no-JS page's refusal: drawn for browsers only.
     slots = {"session": session_block(p, session)} if wants_html(request) else None
-    return await submit(request, "attendance", act, fake, slots=slots, in_memory=True)
+    response = await submit(request, "attendance", act, fake, slots=slots, in_memory=True)
+    if teacher:  # the receipt links to her own record: this phone's browser may open it
+        secure = request.url.scheme == "https" or (p.settings.site_url or "").startswith("https:")
+        personal.start_session(response, p.secret, personal.Person("teacher", teacher[0]),
+                               secure, personal.CHECKIN_COOKIE)
+    return response
 
 
 async def create_training(request: Request) -> JSONResponse:

@@ -29,6 +29,7 @@ from forms_api.trainings.records import (
     public_attendance,
     window,
 )
+from forms_api.web import personal
 from forms_api.web.context import Portal
 from forms_api.web.submit import Outcome
 
@@ -91,8 +92,30 @@ def _seat(db: Database, session: dict[str, Any], phone: str) -> None:
         raise ApiError(409, "session_full", "这场培训的签到名额已满，请联系现场工作人员。")
 
 
-def check_in(p: Portal, session_id: str, form: Attendance, key: str | None) -> Outcome:
-    """One record per phone per session; window, code and capacity checked under one lock."""
+def own_page(db: Database, phone: str) -> str:
+    """The teacher's key (her first check-in's id, `hours.Teacher.key`), with a live link kept
+    so the receipt's session cookie opens her own record (call in the check-in's transaction)."""
+    first = min(db.table(ATTENDANCE).find(phone=phone),
+                key=lambda r: (r["checked_in_at"], r["id"]))
+    personal.ensure(db, "teacher", first["id"])
+    return str(first["id"])
+
+
+def check_in(p: Portal, session_id: str, form: Attendance, key: str | None,
+             teacher: list[str] | None = None) -> Outcome:
+    """One record per phone per session; window, code and capacity checked under one lock.
+
+    A successful check-in appends the teacher's key to `teacher` (see `own_page`).
+    """
+    with p.db.transaction():
+        outcome = _check_in(p, session_id, form, key)
+        record = p.db.table(ATTENDANCE).get_id(outcome[1]["id"])
+        if teacher is not None and record is not None:
+            teacher.append(own_page(p.db, record["phone"]))
+    return outcome
+
+
+def _check_in(p: Portal, session_id: str, form: Attendance, key: str | None) -> Outcome:
     db = p.db
     if key is not None and not form.consent:
         # Came from the page, where agreeing to the notice is required.

@@ -29,6 +29,8 @@ from forms_api.storage import Database, new_id
 
 LINKS = "personal_links"
 COOKIE = "portal_me"
+CHECKIN_COOKIE = "portal_me_checkin"
+COOKIES = (COOKIE, CHECKIN_COOKIE)
 COOKIE_PATH = "/me/"
 LINK_DAYS = 180
 SESSION_SECONDS = 12 * 3600
@@ -61,6 +63,24 @@ def mint(db: Database, kind: Kind, subject_id: str) -> str:
                   "expires_at": clock.iso(now + dt.timedelta(days=LINK_DAYS)),
                   "revoked_at": None})
     return token
+
+
+def ensure(db: Database, kind: Kind, subject_id: str) -> None:
+    """Keep a live link for the person without revoking theirs (call in a transaction).
+
+    A check-in opens the teacher's own page by setting the session cookie directly; a session
+    counts only while a live link exists, so one is made when none is (its token is not kept:
+    the teacher's lookup gives her one to open the page again later).
+    """
+    if not live(db, Person(kind, subject_id)):
+        mint(db, kind, subject_id)
+
+
+def live(db: Database, person: Person) -> bool:
+    """Whether the person still has a link that works (revoking ends their sessions too)."""
+    now = clock.now()
+    return any(link.get("revoked_at") is None and clock.parse_iso(link["expires_at"]) > now
+               for link in db.table(LINKS).find(kind=person.kind, subject_id=person.subject_id))
 
 
 def revoke(db: Database, kind: Kind, subject_id: str) -> int:
@@ -96,9 +116,7 @@ def session_value(secret: bytes, person: Person, at: float | None = None) -> str
     return f"{payload}.{_sign(secret, payload)}"
 
 
-def current(request: Request, secret: bytes) -> Person | None:
-    """The person of this request's session cookie, if it is genuine and fresh."""
-    value = request.cookies.get(COOKIE, "")
+def _person(secret: bytes, value: str) -> Person | None:
     parts = value.split(".")
     if len(parts) != 4 or parts[0] not in ("volunteer", "teacher") or not parts[2].isdigit():
         return None
@@ -111,6 +129,25 @@ def current(request: Request, secret: bytes) -> Person | None:
     return Person(kind, parts[1])
 
 
-def start_session(response: Response, secret: bytes, person: Person, secure: bool) -> None:
-    response.set_cookie(COOKIE, session_value(secret, person), path=COOKIE_PATH, httponly=True,
+def current(request: Request, secret: bytes) -> Person | None:
+    """The person of this request's session cookie, if it is genuine and fresh.
+
+    A link's session (`portal_me`) comes first; a check-in's (`portal_me_checkin`, a teacher)
+    next, so checking in at a training never ends a volunteer's own-page session.
+    """
+    for name in COOKIES:
+        person = _person(secret, request.cookies.get(name, ""))
+        if person is not None:
+            return person
+    return None
+
+
+def start_session(response: Response, secret: bytes, person: Person, secure: bool,
+                  name: str = COOKIE) -> None:
+    response.set_cookie(name, session_value(secret, person), path=COOKIE_PATH, httponly=True,
                         samesite="lax", secure=secure, max_age=SESSION_SECONDS)
+
+
+def end_sessions(response: Response) -> None:
+    for name in COOKIES:
+        response.delete_cookie(name, path=COOKIE_PATH)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
 from forms_api import clock
@@ -119,3 +122,45 @@ def test_the_results_need_an_admin(portal_client: TestClient) -> None:
     assert portal_client.get(f"/api/admin/bookings/{made['id']}/feedback").status_code == 401
     assert portal_client.get("/api/admin/bookings/nope/feedback",
                              headers=ADMIN).status_code == 404
+
+
+def _exported(client: TestClient, kind: str = "csv") -> list[list[str]]:
+    got = client.get(f"/api/admin/export/feedback.{kind}", headers=ADMIN)
+    assert got.status_code == 200, got.text
+    if kind == "xlsx":
+        sheet = load_workbook(io.BytesIO(got.content)).active
+        assert sheet is not None
+        return [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    return list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+
+
+def test_the_export_suppresses_below_five_and_comments_below_ten(portal_client: TestClient
+                                                                  ) -> None:
+    made, expert_id = _completed(portal_client)
+    contact = _link_of(portal_client)
+    anonymous = _anonymous(portal_client, contact)
+    assert _answer(portal_client, contact, overall="1", comment="联系人的意见").status_code == 200
+    for n in range(3):
+        portal_client.cookies.clear()
+        assert _answer(portal_client, anonymous, comment=f"教师意见{n}").status_code == 200
+    for kind in ("csv", "xlsx"):
+        header, *rows = _exported(portal_client, kind)
+        assert header[:6] == ["范围", "预约编号", "学校", "活动日期", "专家", "反馈份数"]
+        assert [r[0] for r in rows] == ["单次活动", "专家（全部活动）"]
+        for row in rows:
+            assert row[5] == "少于 5 份" and row[6:9] == ["", "", ""], row
+            assert row[9] == "少于 10 份时不显示"
+        text = "".join("".join(r) for r in rows)
+        assert "意见" not in text.replace("少于 10 份时不显示", "")  # no comment leaks
+    portal_client.cookies.clear()
+    _answer(portal_client, anonymous, comment="第五份")
+    visit = _exported(portal_client)[1]
+    assert visit[1] == made["reference"] and visit[5] == "5 份"
+    assert visit[6] == str(round((1 + 5 * 4) / 5, 2))  # overall: 1 and four 5s
+    assert visit[9] == "少于 10 份时不显示" and "第五份" not in "".join(visit)
+    for _ in range(5):
+        portal_client.cookies.clear()
+        _answer(portal_client, anonymous, comment="第十份")
+    visit, by_expert = _exported(portal_client)[1:]
+    assert visit[5] == "10 份" and "联系人的意见" in visit[9] and "第十份" in visit[9]
+    assert by_expert[5] == "10 份" and by_expert[4] and expert_id not in "".join(by_expert)

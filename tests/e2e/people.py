@@ -13,6 +13,7 @@ from playwright.sync_api import Locator, Page
 from forms_api.app import FORMS
 from forms_api.clock import TZ
 from tests.e2e.server import PortalServer
+from tests.logcheck import remember
 
 CONSENT = "我已阅读并同意"  # how the privacy-notice checkbox's label begins on every form
 
@@ -89,3 +90,13 @@ def admin_items(portal: PortalServer, what: str, **params: str) -> list[dict[str
     items: list[dict[str, Any]] = portal.admin_json("GET", f"/api/admin/{what}",
                                                     params=params)["items"]
     return items
+
+
+def open_personal_link(page: Page, portal: PortalServer, volunteer_id: str) -> None:
+    """Open the volunteer's own page as they would: staff issue a link, the volunteer opens it
+    (the token then leaves the address bar for the session cookie)."""
+    link = portal.admin_json("POST", f"/api/admin/volunteers/{volunteer_id}/link")["link"]
+    remember(link.rsplit("t=", 1)[1])
+    path = link[link.index("/me/?t="):]
+    page.goto(path)
+    assert page.url.endswith("/me/"), page.url

@@ -74,6 +74,11 @@ def test_teacher_checks_in_from_the_qr_link_and_again(browse: Browse, portal: Po
     records_after = attendance(portal, session["id"])
     assert records_after == records
 
+    # The receipt links to her own record: this phone opens it without any other step.
+    press(receipt.get_by_role("link", name="查看我的继续教育学时记录"), touch=True)
+    expect(again.get_by_role("heading", name="继续教育培训学时记录")).to_be_visible()
+    expect(again.locator(".portal-sheet")).to_contain_text("危机干预专题培训（第一期）")
+    assert "13800138001" not in again.content()
 
 def test_a_code_typed_with_spaces_and_full_width_digits(browse: Browse, portal: PortalServer
                                                         ) -> None:

@@ -11,12 +11,10 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_api.clock import TZ
-from forms_api.web import tokens
-from forms_api.web.personal import COOKIE, Person, session_value
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import Browse
 from tests.e2e.pages import screenshot
-from tests.e2e.people import create_session
+from tests.e2e.people import create_session, open_personal_link
 from tests.e2e.phone import assert_fits_phone, assert_labelled
 from tests.e2e.server import PortalServer
 from tests.e2e.test_admin_console import assert_console_fits_phone, log_in
@@ -61,10 +59,8 @@ def test_a_volunteer_takes_a_shift_on_their_own_page(browse: Browse, portal: Por
     _hotline(portal, module)
     vid = _volunteer(portal, session)
     visit = browse(device)
-    secret = tokens.load_secret(portal.data_dir)
-    visit.context.add_cookies([{"name": COOKIE, "path": "/me/", "domain": "127.0.0.1",
-                                "value": session_value(secret, Person("volunteer", vid))}])
     page = visit.page
+    open_personal_link(page, portal, vid)
     page.goto("/me/shifts/")
     expect(page.get_by_role("heading", name="可认领的班次")).to_be_visible()
     if device == "phone":

@@ -13,10 +13,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from forms_api import clock
+from forms_api.admin import audit
 from forms_api.bookings import reminders
 from forms_api.bookings.forms import eligible_dates
+from forms_api.bookings.records import BOOKINGS
 from forms_api.web import personal
 from tests.forms_support import ADMIN, ADMIN_TOKEN, booking_body, volunteer_body
+from tests.logcheck import remember
 from tests.notices.support import BUREAU_EMAIL, SITE_URL, MailServer, WebhookServer, wait_for
 
 PERSONAL = re.compile(re.escape(SITE_URL) + r"/me/\?t=([\w-]+)")
@@ -194,3 +197,86 @@ def test_a_reminder_three_days_before_goes_once_to_school_and_expert(notified: N
     assert "进校活动已调整" in mail_of(mail, SCHOOL_EMAIL, "进校活动已调整")["Subject"]
     assert reminders.remind_due(db, later - dt.timedelta(days=1)) == 1
     assert len([n for n in settled(client) if n["event"] == "booking.reminder"]) == 4
+
+
+def test_a_school_cancelling_a_confirmed_visit_confirms_gives_a_reason_and_is_told(
+        notified: Notified) -> None:
+    client, mail, hook = notified
+    expert_id = _expert(client)
+    made = client.post("/api/bookings", json=booking_body(email=SCHOOL_EMAIL)).json()
+    ref, phone = made["reference"], "0391-1234567"
+    day = eligible_dates()[4]
+    assert client.patch(f"/api/admin/bookings/{made['id']}", json={
+        "status": "confirmed", "date": day.isoformat(), "time_slot": "afternoon",
+        "expert_id": expert_id}, headers=ADMIN).status_code == 200
+    page = {"Accept": "text/html"}
+    # The first step only asks: nothing is cancelled yet, and the reason is required.
+    asked = client.post("/booking/status/cancel/", headers=page,
+                        data={"reference": ref, "phone": phone})
+    assert asked.status_code == 200 and "确认取消预约" in asked.text
+    assert "取消后教育局和专家都会收到通知" in asked.text and "取消原因（必填）" in asked.text
+    assert client.get(f"/api/bookings/{ref}?phone={phone}").json()["status"] == "confirmed"
+    bare = client.post("/booking/status/cancel/", headers=page,
+                       data={"reference": ref, "phone": phone, "confirm": "1"})
+    assert bare.status_code == 422 and "请填写取消原因" in bare.text
+    assert client.get(f"/api/bookings/{ref}?phone={phone}").json()["status"] == "confirmed"
+    done = client.post("/booking/status/cancel/", headers=page, follow_redirects=False,
+                       data={"reference": ref, "phone": phone, "confirm": "1",
+                             "reason": "学校当天组织期中考试"})
+    assert done.status_code == 303 and done.headers["location"].endswith(f"{ref}&cancelled=1")
+
+    bureau = mail_of(mail, BUREAU_EMAIL, f"学校取消了已确认的进校活动（{ref}）")
+    assert "市实验小学取消了" in text(bureau) and "原因：学校当天组织期中考试" in text(bureau)
+    assert f"{SITE_URL}/admin/bookings/{made['id']}/" in text(bureau)
+    expert = text(mail_of(mail, EXPERT_EMAIL, "进校活动已取消"))
+    assert day.isoformat() in expert and "原因：学校当天组织期中考试" in expert
+    assert person_of(client, expert) == personal.Person("volunteer", expert_id)
+    assert "已按您的操作取消" in text(mail_of(mail, SCHOOL_EMAIL, "进校预约已取消"))
+    cancelled = [n for n in settled(client) if n["event"] == "booking.cancelled"]
+    assert sorted(n["to"]["role"] for n in cancelled) == ["bureau", "school", "volunteer"]
+    assert all(n["status"] == "sent" for n in cancelled)
+
+    logged = [e for e in client.app.state.portal.db.table(audit.TABLE).all()
+              if e["action"] == "booking.cancel"]
+    assert len(logged) == 1 and logged[0]["actor"] == "school"
+    assert logged[0]["target"] == f"{BOOKINGS}/{made['id']}"
+    # The status page tells the visit's story in plain words, oldest first.
+    status = client.post("/booking/status/", headers=page, data={"reference": ref, "phone": phone})
+    story = re.findall(r'<li><span class="portal-history__at">[^<]*</span> ([^<]+)</li>',
+                       status.text)
+    assert story == ["学校提交了预约", f"教育局确认了安排：{day.isoformat()} 下午",
+                     "学校取消了预约（原因：学校当天组织期中考试）"], story
+
+
+def test_an_offer_a_decline_and_the_feedback_request_arrive_once(notified: Notified) -> None:
+    client, mail, hook = notified
+    expert_id = _expert(client)
+    made = client.post("/api/bookings", json=booking_body(email=SCHOOL_EMAIL)).json()
+    ref, day = made["reference"], eligible_dates()[4].isoformat()
+    offer = {"expert_id": expert_id, "date": day, "time_slot": "morning"}
+    assert client.post(f"/api/admin/bookings/{made['id']}/offer", json=offer,
+                       headers=ADMIN).status_code == 200
+    offered = text(mail_of(mail, EXPERT_EMAIL, "邀请您承担一次进校活动"))
+    assert day in offered and "市实验小学" in offered and "接受或婉拒" in offered
+    token = PERSONAL.search(offered)
+    assert token is not None
+    remember(token[1])
+    secure = "https://testserver"  # the site is https: the session cookie is Secure
+    assert client.get(f"{secure}/me/?t={token[1]}", follow_redirects=False).status_code == 303
+    assert client.post(f"{secure}/me/decline/", follow_redirects=False, data={
+        "booking_id": made["id"], "reason": "当天有门诊"}).status_code == 303
+    declined = text(mail_of(mail, BUREAU_EMAIL, f"专家婉拒了进校邀请（{ref}）"))
+    assert "原因：当天有门诊" in declined and f"{SITE_URL}/admin/bookings/{made['id']}/" in declined
+
+    assert client.patch(f"/api/admin/bookings/{made['id']}", headers=ADMIN, json={
+        "status": "confirmed", "date": clock.today().isoformat(), "time_slot": "morning",
+        "expert_id": expert_id}).status_code == 200
+    assert client.patch(f"/api/admin/bookings/{made['id']}", headers=ADMIN,
+                        json={"status": "completed"}).status_code == 200
+    asked = text(mail_of(mail, SCHOOL_EMAIL, f"请反馈进校活动（{ref}）"))
+    link = re.search(re.escape(SITE_URL) + r"(/feedback/\?b=\w+&t=\w+)", asked)
+    assert link is not None and "匿名链接" in asked
+    assert 'name="overall"' in client.get(link[1]).text
+    events = Counter(n["event"] for n in settled(client))
+    assert events["assignment.offered"] == 1 and events["assignment.declined"] == 1
+    assert events["booking.feedback"] == 1

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from forms_api import clock
 from forms_api.web.context import Portal
-from forms_api.web.personal import COOKIE, Person, session_value
+from forms_api.web.personal import COOKIE, Person, ensure, session_value
 from tests.forms_support import ADMIN, approved_expert, check_in_body, make_session
 
 MODULE = "policy"  # any module of this worktree serves as the hotline's training
@@ -63,7 +63,10 @@ def volunteer(client: TestClient, phone: str, *, roles: tuple[str, ...] = ("visi
 
 
 def cookie(client: TestClient, volunteer_id: str) -> dict[str, str]:
-    """The Cookie header of the volunteer's own-page session."""
+    """The Cookie header of the volunteer's own-page session (with a live link behind it)."""
+    db = portal_of(client).db
+    with db.transaction():
+        ensure(db, "volunteer", volunteer_id)
     value = session_value(portal_of(client).secret, Person("volunteer", volunteer_id))
     return {"Cookie": f"{COOKIE}={value}"}
 

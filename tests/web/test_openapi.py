@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import negative_data_rejection, not_a_server_error, response_schema_conformance
 from schemathesis.python import asgi
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from forms_api.app import FORMS, create_app
@@ -112,3 +114,32 @@ def test_real_answers_match_their_documented_schemas(portal_client: TestClient) 
                                    json={"phone": "0391-1234567"})
     check("post", "/api/bookings/{reference}/cancel", 200, cancelled.json())
     check("post", "/api/volunteers", 422, portal_client.post("/api/volunteers", json={}).json())
+
+
+#: Routes of the trainings, volunteers, bookings and admin packages the document does not list
+#: yet (drop one once documented). A new route must be documented.
+UNDOCUMENTED = {
+    "PATCH /api/admin/trainings/{id}", "GET /api/admin/hours",
+    "POST /api/admin/volunteers/{id}/request-info", "GET /api/admin/experts",
+    "GET /api/admin/experts/{id}", "GET /api/admin/limits", "PUT /api/admin/limits",
+    "GET /api/admin/calendar.ics", "GET /api/admin/export/{name}.{format}",
+    "POST /api/admin/privacy/lookup", "POST /api/admin/privacy/export",
+    "POST /api/admin/privacy/delete", "GET /api/admin/audit",
+}
+
+
+def test_every_api_route_is_in_the_document(portal_client: TestClient) -> None:
+    """Each route mounted under /api, and each method, is documented (the feeds too)."""
+    api = next(r for r in portal_client.app.routes  # type: ignore[attr-defined]
+               if isinstance(r, Mount) and r.path == "/api")
+    doc = portal_client.get("/api/openapi.json").json()["paths"]
+    missing = []
+    for route in api.routes:
+        if not isinstance(route, Route) or route.path == "/openapi.json":
+            continue
+        path = "/api" + re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            if method.lower() not in doc.get(path, {}):
+                missing.append(f"{method} {path}")
+    assert set(missing) <= UNDOCUMENTED, "\n".join(sorted(set(missing) - UNDOCUMENTED))
+    assert "get" in doc["/me/calendar.ics"]

@@ -112,6 +112,14 @@
     strong.appendChild(b);
     box.appendChild(strong);
     if (lines[1]) { var p = document.createElement("p"); text(p, lines[1]); box.appendChild(p); }
+    if (name === "attendance" && body.id) {
+      var own = document.createElement("p");
+      var mine = document.createElement("a");
+      mine.href = "/me/";
+      text(mine, "查看我的继续教育学时记录");
+      own.appendChild(mine);
+      box.appendChild(own);
+    }
     if (body.cancel && body.cancel.indexOf("/") === 0) {
       var more = document.createElement("p");
       var a = document.createElement("a");
