@@ -10,6 +10,10 @@ with `Accept-Encoding: gzip`, and a durable check-in (a Lua script gives every r
 new phone). Each phase's requests/s is divided by the bare GET's of the same round; the
 table shows the median over rounds. Then resident memory of a server holding --rss-at
 check-ins, and the start-up time (process start to the first answer) at --startup-at.
+Then exports under load (--export-rows, 0: skip): a session holding that many check-ins is
+exported as XLSX a few times on an idle server (the export's time), then check-ins are loaded
+with `wrk` alone and while a client downloads that export over and over, interleaved; each
+"during" phase is a share of the "alone" phase before it, with both p99s.
 Needs `wrk` (Debian package) and the built site (`portal build`).
 """
 
@@ -28,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -160,6 +165,96 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def export_once(port: int, session_id: str) -> tuple[float, int]:
+    """Download the session's attendance XLSX, streamed in 64 KiB reads; seconds and bytes."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/admin/export/attendance.xlsx?session={session_id}",
+        headers={"Authorization": f"Bearer {TOKEN}"})
+    started = time.perf_counter()
+    size = 0
+    with urllib.request.urlopen(request, timeout=120) as answer:
+        while chunk := answer.read(65536):
+            size += len(chunk)
+    return time.perf_counter() - started, size
+
+
+def fill_session(data_dir: Path, session_id: str, count: int) -> None:
+    """`count` check-ins of one existing session (the server is stopped meanwhile)."""
+    db = Database.open(data_dir)
+    table = db.table("attendance")
+    for start in range(0, count, 5000):
+        with db.transaction():
+            table.insert_multiple({
+                "session_id": session_id, "name": "王小明", "school": "郑州市第一中学",
+                "phone": f"136{i:08d}", "district": "金水区", "subject": "心理健康",
+                "checked_in_at": "2026-11-01T09:12:33+08:00", "source": "phone"}
+                for i in range(start, min(count, start + 5000)))
+    db.close()
+
+
+def export_under_load(args: argparse.Namespace, work: Path, port: int) -> list[str]:
+    """Check-ins alone and during a repeated export of `args.export_rows` rows; README lines."""
+    data = work / "export"
+    server, _ = portal(data, port)
+    try:
+        big = make_sessions(port)[0][0]
+    finally:
+        stop(server)
+    fill_session(data, big, args.export_rows)
+    server, _ = portal(data, port)
+    lines: list[str] = []
+    try:
+        sessions = make_sessions(port)
+        table = "{" + ",".join(f'{{"{i}","{c}"}}' for i, c in sessions) + "}"
+        idle = [export_once(port, big) for _ in range(3)]
+        size = idle[0][1]
+        alone: list[dict[str, float]] = []
+        during: list[dict[str, float]] = []
+        exports: list[float] = []
+        for round_no in range(args.rounds):
+            for phase, results in (("alone", alone), ("during", during)):
+                script = work / f"export-{round_no}-{phase}.lua"
+                script.write_text(CHECK_IN_LUA % {"sessions": table,
+                                                  "round": (round_no * 2 + (phase == "during")) % 10})
+                halt = threading.Event()
+                took: list[float] = []
+
+                def repeat(halt: threading.Event = halt, took: list[float] = took) -> None:
+                    while not halt.is_set():
+                        took.append(export_once(port, big)[0])
+
+                exporter = threading.Thread(target=repeat) if phase == "during" else None
+                if exporter is not None:
+                    exporter.start()
+                    time.sleep(0.2)  # the first export is under way
+                result = wrk(f"http://127.0.0.1:{port}", args, script=script)
+                halt.set()
+                if exporter is not None:
+                    exporter.join()
+                    exports += took
+                    result["exports"] = float(len(took))
+                results.append(result)
+                print(f"export round {round_no + 1} {phase}: {result}", file=sys.stderr)
+        ratios = [d["rps"] / a["rps"] for d, a in zip(during, alone, strict=True)]
+        p99_ratio = [d["p99"] / a["p99"] for d, a in zip(during, alone, strict=True)]
+        lines += [
+            f"- A {args.export_rows:,}-row XLSX export ({size / 1e6:.1f} MB, streamed) on an idle "
+            f"server: {statistics.median(t for t, _ in idle):.2f} s (median of 3); while "
+            f"check-ins are loaded: {statistics.median(exports):.2f} s (median of "
+            f"{len(exports)}).",
+            f"- Check-ins alone: {statistics.median(r['rps'] for r in alone):,.0f} req/s, p99 "
+            f"{statistics.median(r['p99'] for r in alone):.1f} ms; during the repeated export: "
+            f"{statistics.median(r['rps'] for r in during):,.0f} req/s, p99 "
+            f"{statistics.median(r['p99'] for r in during):.1f} ms; during/alone "
+            f"{statistics.median(ratios):.0%} of the rate (median of {len(ratios)} interleaved "
+            f"rounds), p99 ×{statistics.median(p99_ratio):.2f}; non-2xx "
+            f"{sum(r['non2xx'] + r['socket_errors'] for r in alone + during):.0f}.",
+        ]
+    finally:
+        stop(server)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -168,6 +263,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rss-at", type=int, default=100_000, help="0: skip")
     parser.add_argument("--startup-at", type=int, default=300_000, help="0: skip")
+    parser.add_argument("--export-rows", type=int, default=50_000, help="0: skip")
     parser.add_argument("--only", default="", help="comma-separated phase names (default: all)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -248,6 +344,8 @@ def main() -> None:
                      f"{open_s:.2f} s; `portal serve` answers its first request "
                      f"{statistics.median(times):.2f} s after the process starts (median of 3; "
                      "Python, imports and the site's CSP hashes included).")
+    if args.export_rows:
+        extra += export_under_load(args, work, portal_port)
     shutil.rmtree(work, ignore_errors=True)
 
     labels = {"bare": "bare Starlette `GET` (yardstick)", "health": "`GET /api/health`",

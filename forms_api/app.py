@@ -16,7 +16,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -43,19 +42,12 @@ from forms_api.storage.factory import open_database
 from forms_api.trainings.domain import DOMAIN as TRAININGS
 from forms_api.volunteers.domain import DOMAIN as VOLUNTEERS
 from forms_api.web import openapi, tokens
-from forms_api.web.accesslog import AccessLogMiddleware
-from forms_api.web.compress import DynamicGZip
 from forms_api.web.context import Portal, notice_version
-from forms_api.web.headers import HeaderLimitMiddleware
-from forms_api.web.origin import SameOriginWritesMiddleware
+from forms_api.web.gate import Gate
 from forms_api.web.ratelimit import RateLimit
-from forms_api.web.security import (
-    SecurityHeadersMiddleware,
-    content_security_policy,
-    inline_script_hashes,
-)
+from forms_api.web.security import content_security_policy, inline_script_hashes
 from forms_api.web.site import SitePages
-from forms_api.web.static import NotFoundPage, SiteIndex, StaticSite
+from forms_api.web.static import NotFoundPage, SiteIndex
 from forms_api.web.templating import environment
 
 #: Every domain, lowest first: a domain imports only the domains before it.
@@ -187,26 +179,18 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *(route for d in DOMAINS for route in d.console),
     ]
     # Unknown paths under /admin (after a console path typed without its slash is redirected)
-    # get the site's own 404 page; the built site itself is served by StaticSite below.
+    # get the site's own 404 page; the built site itself is served by the Gate below.
     routes += [SlashRedirect(tuple(routes)), Mount("/", app=NotFoundPage(site))]
     app = Starlette(
         routes=routes,
-        middleware=[
-            Middleware(AccessLogMiddleware),
-            Middleware(SecurityHeadersMiddleware,
-                       csp=content_security_policy(inline_script_hashes(site_dir))),
-            # Host and Origin are checked inside the security headers, so refusals carry them.
-            Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts),
-                       www_redirect=False),
-            Middleware(HeaderLimitMiddleware, max_bytes=settings.max_header_bytes),
-            Middleware(SameOriginWritesMiddleware),
-            # The site's files, precompressed at build time, are answered before routing and
-            # compression; only the pages the server fills and the API go on.
-            Middleware(StaticSite, site=site,
-                       dynamic=[r.path for d in DOMAINS for r in d.pages if isinstance(r, Route)],
-                       prefixes=("/api", "/admin", "/me")),
-            Middleware(DynamicGZip, minimum_size=512),
-        ],
+        # One pass for the access log, the security headers, the host, header-size and
+        # origin checks, the built site's files (answered before routing, precompressed at
+        # build time) and gzip for what the server builds: see forms_api/web/gate.py.
+        middleware=[Middleware(
+            Gate, csp=content_security_policy(inline_script_hashes(site_dir)),
+            allowed_hosts=settings.allowed_hosts, max_header_bytes=settings.max_header_bytes,
+            site=site, dynamic=[r.path for d in DOMAINS for r in d.pages if isinstance(r, Route)],
+            prefixes=("/api", "/admin", "/me"), gzip_minimum_size=512)],
         # The pages that take a POST (booking lookup) answer refusals in the API's shape.
         exception_handlers={ApiError: api_error_handler},
         lifespan=lifespan,

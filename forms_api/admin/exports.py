@@ -1,4 +1,4 @@
-"""Exports of the admin lists (each domain declares its `Export`s): CSV and XLSX (openpyxl).
+"""Exports of the admin lists (each domain declares its `Export`s): CSV and XLSX (XlsxWriter).
 
 CSV is UTF-8 with a BOM and Chinese headers.
 
@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
 
 from forms_api import clock
 from forms_api.errors import ApiError
@@ -82,30 +81,43 @@ def to_csv(header: list[str], rows: list[list[Cell]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _text_cell(sheet: Any, value: str) -> WriteOnlyCell:
-    # Cleaned before openpyxl sees it: it refuses a control character with an error that
-    # quotes the cell, so a record stored before the forms refused them would break the export
-    # (and put a person's data in a traceback).
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(value))))
-    cell.data_type = "s"  # text, whatever it looks like
-    return cell
+def _text(value: str) -> str:
+    # Cleaned before the writer sees it: a control character is not allowed in XLSX, and a
+    # record stored before the forms refused them must not break the export.
+    return str(ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(value))))
 
 
-def write_xlsx(out: Any, title: str, header: list[str], rows: list[list[Cell]]) -> None:
-    """The rows as one sheet, streamed row by row (openpyxl's write-only mode: flat memory)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
+def write_xlsx(out: Any, title: str, header: list[str], rows: list[list[Cell]],
+               tmpdir: str | None = None) -> None:
+    """The rows as one sheet, streamed row by row to `out` (a path or a binary file).
+
+    XlsxWriter in `constant_memory` mode writes each row as it comes (flat memory) and is
+    about twice as fast as openpyxl's write-only mode on 50,000 rows (bench/bench_wrk.py);
+    its row files go to `tmpdir` (the private export directory: they hold personal data);
+    without one, everything stays in memory.
+    Text is written as text and never converted to a number, formula or link.
+    """
+    book = xlsxwriter.Workbook(out, {
+        "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+        "strings_to_urls": False, "tmpdir": tmpdir, "in_memory": tmpdir is None})
+    sheet = book.add_worksheet(title[:31])
     widths = [max(8, len(h) * 2) for h in header]
     for row in rows[:200]:  # column widths from the first rows, as people would size them
         for i, c in enumerate(row[:len(widths)]):
             widths[i] = min(40, max(widths[i], len(str(c or "")) * 2))
     for i, width in enumerate(widths):
-        sheet.column_dimensions[get_column_letter(i + 1)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.append([_text_cell(sheet, h) for h in header])
-    for row in rows:
-        sheet.append([_text_cell(sheet, c) if isinstance(c, str) else c for c in row])
-    book.save(out)
+        sheet.set_column(i, i, width)
+    sheet.freeze_panes(1, 0)
+    sheet.write_row(0, 0, [_text(h) for h in header])
+    write_string, write_number = sheet.write_string, sheet.write_number
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row):
+            if isinstance(value, str):
+                if value:
+                    write_string(r, c, _text(value))
+            elif value is not None:
+                write_number(r, c, value)
+    book.close()
 
 
 def to_xlsx(title: str, header: list[str], rows: list[list[Cell]]) -> bytes:
@@ -117,11 +129,11 @@ def to_xlsx(title: str, header: list[str], rows: list[list[Cell]]) -> bytes:
 def write_file(path: str, extension: str, title: str, header: list[str],
                rows: list[list[Cell]]) -> None:
     """Write the export to `path` (in the export worker process)."""
-    with open(path, "wb") as out:
-        if extension == "csv":
+    if extension == "csv":
+        with open(path, "wb") as out:
             out.write(to_csv(header, rows))
-        else:
-            write_xlsx(out, title, header, rows)
+    else:
+        write_xlsx(path, title, header, rows, tmpdir=os.path.dirname(path))
 
 
 def filename(name: str, extension: str) -> str:

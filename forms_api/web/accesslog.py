@@ -2,7 +2,8 @@
 
 Query strings can carry a phone number (the booking lookup) or a check-in code, so only
 the path is logged, and phone numbers or e-mails typed into a path are masked. Each line is
-one JSON object, so CR/LF in a path cannot forge a line.
+one JSON object, so CR/LF in a path cannot forge a line. `forms_api.web.gate` calls
+`record` once per request.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import time
 from typing import Any
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from forms_api.web.logs import redact
 
@@ -31,39 +31,20 @@ class _Line:
         return orjson.dumps(self.fields).decode()
 
 
-class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_record(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_record)
-        finally:
-            if log.isEnabledFor(logging.INFO):
-                method = str(scope["method"])
-                fields = {
-                    "event": "request",
-                    # The parser admits only token characters in a method: letters need no mask.
-                    "method": method if method.isalpha() else redact(method),
-                    "path": redact(scope["path"]),
-                    "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                }
-                # forms_api.logs's formatter puts the (already masked) `fields` at the top level
-                # of its line; any other formatter gets them as one JSON object in the message.
-                # makeRecord + handle: logging.info would walk the stack for the caller's line.
-                log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "%s",
-                                          (_Line(fields),), None,
-                                          extra={"fields": fields, "redacted": True}))
+def record(method: str, path: str, status: int, started: float) -> None:
+    """Log one finished request (`started`: its `time.perf_counter()` at arrival)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    fields = {
+        "event": "request",
+        # The parser admits only token characters in a method: letters need no mask.
+        "method": method if method.isalpha() else redact(method),
+        "path": redact(path),
+        "status": status,
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    # forms_api.logs's formatter puts the (already masked) `fields` at the top level of its
+    # line; any other formatter gets them as one JSON object in the message.
+    # makeRecord + handle: logging.info would walk the stack for the caller's line.
+    log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "%s", (_Line(fields),), None,
+                              extra={"fields": fields, "redacted": True}))

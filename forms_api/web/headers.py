@@ -1,15 +1,15 @@
 """Refuse a request whose request line and headers together exceed the configured size.
 
 The server's protocol (`forms_api.web.protocol`) only bounds the header block at a multiple
-of the cap, to keep memory in check while it is read; this check counts what was parsed and
-answers 431 in the API's shape, so the configured cap holds whatever the reads were.
+of the cap, to keep memory in check while it is read; the gate (`forms_api.web.gate`) counts what was parsed
+and answers 431 in the API's shape, so the configured cap holds whatever the reads were.
 """
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from forms_api.errors import ApiError, error_response
+from forms_api.errors import ApiError
 
 
 def header_bytes(scope: Scope) -> int:
@@ -19,17 +19,7 @@ def header_bytes(scope: Scope) -> int:
     return size + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
 
 
-class HeaderLimitMiddleware:
-    """431 `headers_too_large` beyond `max_bytes`."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.refusal = ApiError(431, code="headers_too_large",
-                                message=f"请求头过大（上限 {max_bytes} 字节），请清除本站 Cookie 后重试。")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and header_bytes(scope) > self.max_bytes:
-            await error_response(self.refusal)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+def header_refusal(max_bytes: int) -> ApiError:
+    """The 431 `headers_too_large` answered beyond `max_bytes` (by `forms_api.web.gate`)."""
+    return ApiError(431, code="headers_too_large",
+                    message=f"请求头过大（上限 {max_bytes} 字节），请清除本站 Cookie 后重试。")

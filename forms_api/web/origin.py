@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from forms_api.errors import ApiError, error_response
+from forms_api.errors import ApiError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -41,20 +38,3 @@ def is_same_origin(origin: str, scheme: str, host: str) -> bool:
     theirs = _origin_tuple(scheme_part, netloc)
     ours = _origin_tuple(scheme, host)
     return theirs is not None and theirs == ours
-
-
-class SameOriginWritesMiddleware:
-    """403 `cross_origin` for a write whose `Origin` is present and is not this site."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in WRITE_METHODS:
-            headers = Headers(scope=scope)
-            origin = headers.get("origin")
-            if origin is not None and not is_same_origin(
-                    origin, scope.get("scheme", "http"), headers.get("host", "")):
-                await error_response(CROSS_ORIGIN)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

@@ -1,4 +1,4 @@
-"""Baseline security headers on every response, pages and API alike."""
+"""Baseline security headers on every response, pages and API alike (added by `web.gate`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S)
 
@@ -70,34 +68,3 @@ def nginx_headers(site_dir: Path) -> str:
     lines = [f'add_header {name} "{value}" always;' for name, value in baseline_headers(csp).items()]
     return "# Written by `portal build` (forms_api/security.py); included by deploy/nginx.\n" + \
         "\n".join(lines) + "\n"
-
-
-class SecurityHeadersMiddleware:
-    """Adds the baseline headers to every HTTP response; `no-store` under /api and /admin."""
-
-    def __init__(self, app: ASGIApp, csp: str) -> None:
-        self.app = app
-        self.headers = baseline_headers(csp)
-        # Encoded once: each response only appends the pairs it does not set itself.
-        self.raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        # The API (exports included) and the admin console carry personal data: never cached.
-        path = scope["path"]
-        no_store = path.startswith(NO_STORE_PREFIXES) or path in ("/api", "/admin")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                present = {bytes(name).lower() for name, _ in headers}
-                headers += [pair for pair in self.raw if pair[0] not in present]
-                if no_store:
-                    headers = [h for h in headers if bytes(h[0]).lower() != b"cache-control"]
-                    headers.append((b"cache-control", b"no-store"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

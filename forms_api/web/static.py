@@ -197,16 +197,21 @@ class StaticSite:
         self.site = site
         self.dynamic = frozenset(dynamic)
         self.prefixes = prefixes
+        self.exact = self.dynamic | frozenset(prefixes)
+        self.below = tuple(p + "/" for p in prefixes)
 
-    def _passes(self, path: str) -> bool:
-        if path in self.dynamic:
-            return True
-        return any(path == p or path.startswith(p + "/") for p in self.prefixes)
+    def passes(self, path: str) -> bool:
+        """Whether `path` goes on to the app (a filled page, or under a prefix)."""
+        return path in self.exact or path.startswith(self.below)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self._passes(scope["path"]):
+        if scope["type"] != "http" or self.passes(scope["path"]):
             await self.app(scope, receive, send)
             return
+        await self.serve(scope, receive, send)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a path of the site (one `passes` refused)."""
         method, path = scope["method"], scope["path"]
         if method not in ("GET", "HEAD"):
             await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"GET, HEAD")], False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
 from forms_api import clock
+from forms_api.admin.exporter import WORKER_NICENESS, Exporter
 from forms_api.storage import new_id
 from forms_api.trainings.records import ATTENDANCE
 from tests.forms_support import ADMIN, ADMIN_TOKEN, check_in_body, make_session
@@ -55,3 +57,12 @@ def test_a_check_in_is_answered_while_a_large_export_is_built(
     assert sum(1 for _ in sheet.iter_rows(values_only=True)) in (ROWS + 1, ROWS + 2)
     left = list((client.app.state.settings.data_dir / "exports").iterdir())
     assert left == []  # the file is deleted once sent
+
+
+def test_the_export_worker_yields_the_cpu_to_the_server() -> None:
+    exporter = Exporter()
+    try:
+        worker_nice = exporter._executor().submit(os.nice, 0).result(timeout=60)
+    finally:
+        exporter.close()
+    assert worker_nice == min(19, os.nice(0) + WORKER_NICENESS)
