@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +14,7 @@ from forms_api.admin.auth import admin_form, require_admin
 from forms_api.admin.lists import page_of
 from forms_api.errors import found
 from forms_api.forms.validation import validate
+from forms_api.storage import Database
 from forms_api.trainings import (
     checkin,
     codes,
@@ -102,17 +104,23 @@ async def admin_trainings(request: Request) -> JSONResponse:
     return JSONResponse(page_of(request, await blocking(load)))
 
 
-async def attendance(request: Request) -> JSONResponse:
+async def _of_session(request: Request, items: Callable[[Database, str], list[dict[str, Any]]]
+                      ) -> JSONResponse:
+    """One page of a session's items for staff; 404 when there is no such session."""
     await require_admin(request)
-    p = portal(request)
+    db = portal(request).db
     session_id = request.path_params["id"]
 
     def load() -> list[dict[str, Any]] | None:
-        if p.db.table(SESSIONS).get_id(session_id) is None:
+        if db.table(SESSIONS).get_id(session_id) is None:
             return None
-        return records.attendance_of(p.db, session_id)
+        return items(db, session_id)
 
     return JSONResponse(page_of(request, found(await blocking(load), NO_SESSION)))
+
+
+async def attendance(request: Request) -> JSONResponse:
+    return await _of_session(request, records.attendance_of)
 
 
 async def list_hours(request: Request) -> JSONResponse:
@@ -195,20 +203,15 @@ async def cancel_training(request: Request) -> JSONResponse:
                                        request.path_params["id"], admin))
 
 
+def _registrations(db: Database, session_id: str) -> list[dict[str, Any]]:
+    arrived = {r["phone"] for r in records.attendance_of(db, session_id)}
+    return [{**{k: v for k, v in r.items() if k != "token_hash"},
+             "position": registration.position(db, r), "checked_in": r["phone"] in arrived}
+            for r in records.registrations_of(db, session_id)]
+
+
 async def registrations(request: Request) -> JSONResponse:
-    await require_admin(request)
-    p = portal(request)
-    session_id = request.path_params["id"]
-
-    def load() -> list[dict[str, Any]] | None:
-        if p.db.table(SESSIONS).get_id(session_id) is None:
-            return None
-        arrived = {r["phone"] for r in records.attendance_of(p.db, session_id)}
-        return [{**{k: v for k, v in r.items() if k != "token_hash"},
-                 "position": registration.position(p.db, r), "checked_in": r["phone"] in arrived}
-                for r in records.registrations_of(p.db, session_id)]
-
-    return JSONResponse(page_of(request, found(await blocking(load), NO_SESSION)))
+    return await _of_session(request, _registrations)
 
 
 async def paper_entry(request: Request) -> JSONResponse:
