@@ -23,12 +23,11 @@ from typing import Any
 from forms_api import clock
 from forms_api.admin import audit
 from forms_api.errors import ApiError
-from forms_api.schools.records import SCHOOLS, clean, current, key
+from forms_api.schools.records import SCHOOLS, clean, current, follow_merges, key
 from forms_api.storage import Database
 from forms_api.web.context import SchoolLink
 
 Record = dict[str, Any]
-MAX_MERGES = 50
 NOT_FOUND = "找不到这所学校，可能已被删除或合并，请刷新页面。"
 
 
@@ -53,12 +52,7 @@ class Matcher:
 
     def kept(self, school_id: Any) -> Record | None:
         """The entry `school_id` names, merges followed; None when unknown or a loop."""
-        school = self.by_id.get(school_id) if isinstance(school_id, str) else None
-        for _ in range(MAX_MERGES):
-            if school is None or not school.get("merged_into"):
-                return school
-            school = self.by_id.get(school["merged_into"])
-        return None
+        return follow_merges(self.by_id, school_id)
 
     def by_text(self, text: Any, district: Any = None) -> Record | None:
         """The one current school named `text` (in `district`, when several share the name)."""

@@ -140,3 +140,17 @@ def all_schools(db: Database) -> list[dict[str, Any]]:
 def current(school: dict[str, Any]) -> bool:
     """An entry forms may link to: active and not merged into another."""
     return bool(school.get("active", True)) and not school.get("merged_into")
+
+
+#: Longest chain of merges followed; a longer one (or a loop) is treated as unknown.
+MAX_MERGES = 50
+
+
+def follow_merges(by_id: dict[str, dict[str, Any]], school_id: Any) -> dict[str, Any] | None:
+    """The entry `school_id` names, merges followed; None when unknown or a loop."""
+    school = by_id.get(school_id) if isinstance(school_id, str) else None
+    for _ in range(MAX_MERGES):
+        if school is None or not school.get("merged_into"):
+            return school
+        school = by_id.get(school["merged_into"])
+    return None

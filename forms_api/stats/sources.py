@@ -15,15 +15,13 @@ from typing import Any
 
 from forms_api import clock
 from forms_api.bookings.records import BOOKINGS
-from forms_api.schools.records import SCHOOLS
+from forms_api.schools.records import SCHOOLS, follow_merges
 from forms_api.storage import Database
 from forms_api.trainings.records import ATTENDANCE, SESSIONS
 from forms_api.volunteers.records import VOLUNTEERS
 
 Record = dict[str, Any]
 NO_DISTRICT = "未填区县"
-# A chain of merges longer than this is a loop in the data, not a real history.
-MAX_MERGES = 50
 
 
 @dataclass
@@ -57,12 +55,7 @@ class Schools:
 
     def kept(self, school_id: Any) -> Record | None:
         """The school a record linked to `school_id` counts for (merges followed), or None."""
-        school = self.by_id.get(school_id) if isinstance(school_id, str) else None
-        for _ in range(MAX_MERGES):
-            if school is None or not school.get("merged_into"):
-                return school
-            school = self.by_id.get(school["merged_into"])
-        return None
+        return follow_merges(self.by_id, school_id)
 
     def of(self, record: Record) -> Record | None:
         return self.kept(record.get("school_id"))
