@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from forms_api.clock import TZ
 from tests.e2e.browser import Browse
@@ -24,6 +24,18 @@ from tests.e2e.people import (
 from tests.e2e.server import PortalServer
 
 pytestmark = pytest.mark.e2e
+
+
+def queued_on_the_phone(page: Page) -> list[dict[str, Any]]:
+    """What the page's offline queue holds in IndexedDB."""
+    stored: list[dict[str, Any]] = page.evaluate("""() => new Promise(resolve => {
+        const open = indexedDB.open("xinyu-attend", 1);
+        open.onsuccess = () => {
+            const all = open.result.transaction("queue").objectStore("queue").getAll();
+            all.onsuccess = () => resolve(all.result);
+        };
+    })""")
+    return stored
 
 
 def test_offline_check_in_is_queued_and_sent_once(browse: Browse, portal: PortalServer) -> None:
@@ -50,13 +62,7 @@ def test_offline_check_in_is_queued_and_sent_once(browse: Browse, portal: Portal
     expect(queued.get_by_role("button", name="立即提交")).to_be_visible()
     screenshot(page, "attend-offline-queued-phone", full_page=False)
     assert attendance(portal, session["id"]) == []
-    stored = page.evaluate("""() => new Promise(resolve => {
-        const open = indexedDB.open("xinyu-attend", 1);
-        open.onsuccess = () => {
-            const all = open.result.transaction("queue").objectStore("queue").getAll();
-            all.onsuccess = () => resolve(all.result);
-        };
-    })""")
+    stored = queued_on_the_phone(page)
     assert len(stored) == 1 and len(stored[0]["nonce"]) >= 16 and stored[0]["made_at"]
 
     # Opened again without a connection: the kept copy shows, with the queue.
@@ -126,13 +132,7 @@ def test_offline_sign_out_is_queued_sent_once_and_credits_the_hours(
     expect(queued).to_contain_text("签退")
     screenshot(page, "signout-offline-queued-phone", full_page=False)
     assert "signed_out_at" not in attendance(portal, session["id"])[0]
-    stored = page.evaluate("""() => new Promise(resolve => {
-        const open = indexedDB.open("xinyu-attend", 1);
-        open.onsuccess = () => {
-            const all = open.result.transaction("queue").objectStore("queue").getAll();
-            all.onsuccess = () => resolve(all.result);
-        };
-    })""")
+    stored = queued_on_the_phone(page)
     assert len(stored) == 1 and len(stored[0]["nonce"]) >= 16 and stored[0]["made_at"]
     assert stored[0]["action"].endswith(f"/api/trainings/{session['id']}/signout")
 
