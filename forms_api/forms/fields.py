@@ -43,6 +43,7 @@ def field(
     choices: dict[str, str] | None = None,
     pattern: str | None = None,
     form_required: bool | None = None,
+    form_max_length: int | None = None,
     **constraints: Any,
 ) -> Any:
     """A pydantic Field whose schema carries the label, help and control hints."""
@@ -52,7 +53,10 @@ def field(
                        ("x-choices", [list(c) for c in choices.items()] if choices is not None
                         else None),
                        ("x-pattern", pattern),
-                       ("x-form-required", form_required)):
+                       ("x-form-required", form_required),
+                       # What the page lets people type, when it is more than what is stored
+                       # (a code typed `1234 5678` is cleaned to 8 digits before the check).
+                       ("x-form-max-length", form_max_length)):
         if value is not None:
             extra[key] = value
     return Field(default, title=label, description=help, json_schema_extra=extra or None,

@@ -75,7 +75,7 @@ class _Field:
         attrs: dict[str, Any] = {
             "required": self.required,
             "minlength": prop.get("minLength"),
-            "maxlength": prop.get("maxLength"),
+            "maxlength": prop.get("x-form-max-length", prop.get("maxLength")),
             "pattern": prop.get("x-pattern"),
             "inputmode": prop.get("x-inputmode"),
             "autocomplete": prop.get("x-autocomplete"),

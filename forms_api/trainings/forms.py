@@ -28,7 +28,8 @@ from forms_api.schools.fields import SCHOOL_ID_LABEL, SchoolId
 
 CODE_PATTERN = r"\d{4,8}"
 #: What the browser lets a teacher type as a code: digits, full-width ones, spaces (`682 943`).
-TYPED_CODE_PATTERN = r"[0-9０-９\s\-－]{4,12}"
+TYPED_CODE_LENGTH = 12
+TYPED_CODE_PATTERN = rf"[0-9０-９\s\-－]{{4,{TYPED_CODE_LENGTH}}}"
 
 
 def typed_code(value: Any) -> Any:
@@ -78,7 +79,8 @@ class Attendance(TeacherFields):
                           placeholder="例如 13800138000",
                           help="用于核对学时，不会公开；同一手机号在同一场培训只记一次。")
     code: TypedCode = field("签到码", min_length=4, max_length=8, inputmode="numeric",
-                            pattern=TYPED_CODE_PATTERN, autocomplete="off",
+                            pattern=TYPED_CODE_PATTERN, form_max_length=TYPED_CODE_LENGTH,
+                            autocomplete="off",
                             help="现场公布的数字签到码；扫码打开时已自动填好。")
     district: str | None = field("区县", None, max_length=20)
     subject: str | None = field("任教学科", None, max_length=20, placeholder="例如 心理健康、语文")
@@ -144,7 +146,8 @@ class SignOut(PortalForm):
                           placeholder="例如 13800138000", help="请填写签到时用的手机号。")
     code: TypedCode = field(
         "签退码", min_length=4, max_length=8, inputmode="numeric", pattern=TYPED_CODE_PATTERN,
-        autocomplete="off", help="培训结束时现场公布的签退码；扫码打开时已自动填好。")
+        form_max_length=TYPED_CODE_LENGTH, autocomplete="off",
+        help="培训结束时现场公布的签退码；扫码打开时已自动填好。")
     nonce: str | None = field("离线签退编号", None, widget="hidden", min_length=8, max_length=64,
                               pattern=NONCE_PATTERN)
     made_at: Moment | None = field("签退时间（手机）", None, widget="hidden")

@@ -120,3 +120,18 @@ def test_a_fixed_code_typed_as_people_type_it(portal_client: TestClient, typed: 
     form = portal_client.get("/attend/", params={"session": session["id"]}).text
     pattern = re.search(r'name="code"[^>]*pattern="([^"]+)"', form)
     assert pattern is not None and re.fullmatch(html.unescape(pattern[1]), typed)
+
+
+def test_an_eight_digit_code_typed_with_spaces_fits_the_field(portal_client: TestClient) -> None:
+    """`1234 5678` is nine characters: the page's field must not cut it at the stored eight."""
+    session = make_session(portal_client, code="12345678")
+    form = portal_client.get("/attend/", params={"session": session["id"]}).text
+    length = re.search(r'name="code"[^>]*maxlength="(\d+)"', form) or re.search(
+        r'maxlength="(\d+)"[^>]*name="code"', form)
+    assert length is not None and int(length[1]) >= len("1234 5678")
+    done = portal_client.post(f"/api/trainings/{session['id']}/attendance",
+                              json=check_in_body(session, code="１２３４ ５６７８"))
+    assert done.status_code == 201, done.text
+    too_long = portal_client.post(f"/api/trainings/{session['id']}/attendance",
+                                  json=check_in_body(session, code="123456789"))
+    assert too_long.status_code == 422
