@@ -13,6 +13,7 @@ import re
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -70,21 +71,21 @@ def _with_limit(text: str, limit: str) -> str:
                         1)
 
 
-def test_nginx_counts_the_public_limit_once_for_every_instance(
-        built_site: Path, tmp_path: Path, pg_cluster: Cluster) -> None:
-    """With nginx's limit_req an address gets the limit once, not once per instance (the
-    instances' own limit is off here, so every 429 is nginx's); reads and admin writes pass."""
+@contextlib.contextmanager
+def _behind_nginx(built_site: Path, tmp_path: Path, url: str, *, limit: str | None = None,
+                  **env: str) -> Iterator[tuple[list[Server], str, dict[str, str]]]:
+    """Two `portal serve` on database `url` behind a live nginx (upstream-instances.conf),
+    started and answering: yields the servers, nginx's base URL and the Host/Origin headers."""
     nginx = _need("nginx")
-    url = pg_cluster.new_database()
     ports = [free_port(), free_port()]
     servers = [Server(built_site, tmp_path / f"data-{port}", port=port,
                       args=["--forwarded-allow-ips", "127.0.0.1"],
                       env={"PORTAL_DATABASE_URL": url, "PORTAL_ALLOWED_HOSTS": HOST,
-                           "PORTAL_ADMIN_TOKEN": ADMIN_TOKEN, "PORTAL_RATE_LIMIT": "0"})
+                           "PORTAL_ADMIN_TOKEN": ADMIN_TOKEN, **env})
                for port in ports]
     http_port, https_port = free_port(), free_port()
     conf = render_nginx(tmp_path, http_port, https_port, ports[0], built_site)
-    _two_upstreams(conf, *ports, limit="1r/m 3")
+    _two_upstreams(conf, ports[0], ports[1], limit=limit)
     check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf)],
                            capture_output=True, text=True, timeout=60, check=False)
     assert check.returncode == 0, check.stderr
@@ -103,20 +104,31 @@ def test_nginx_counts_the_public_limit_once_for_every_instance(
                         break
                 assert time.monotonic() < deadline, "nginx did not start"
                 time.sleep(0.05)
-            # 1 + a burst of 3 reach the app (422: an empty form), shared by both instances.
-            codes = [client.post("/api/volunteers", json={}).status_code for _ in range(6)]
-            assert codes == [422] * 4 + [429] * 2, codes
-            limited = client.post("/api/volunteers", json={})
-            assert_error(limited, 429, "rate_limited")
-            assert limited.headers["retry-after"] == "60"
-            assert client.get("/api/health").status_code == 200
-            made = client.post("/api/admin/trainings", json={}, headers=ADMIN)
-            assert made.status_code == 422, made.text  # an admin write is not counted
+        yield servers, base, host
     finally:
         proxy.terminate()
         proxy.wait(timeout=20)
         for server in servers:
             server.stop()
+
+
+def test_nginx_counts_the_public_limit_once_for_every_instance(
+        built_site: Path, tmp_path: Path, pg_cluster: Cluster) -> None:
+    """With nginx's limit_req an address gets the limit once, not once per instance (the
+    instances' own limit is off here, so every 429 is nginx's); reads and admin writes pass."""
+    url = pg_cluster.new_database()
+    with _behind_nginx(built_site, tmp_path, url, limit="1r/m 3",
+                       PORTAL_RATE_LIMIT="0") as (servers, base, host), httpx.Client(
+            base_url=base, headers=host, verify=False, timeout=10) as client:
+        # 1 + a burst of 3 reach the app (422: an empty form), shared by both instances.
+        codes = [client.post("/api/volunteers", json={}).status_code for _ in range(6)]
+        assert codes == [422] * 4 + [429] * 2, codes
+        limited = client.post("/api/volunteers", json={})
+        assert_error(limited, 429, "rate_limited")
+        assert limited.headers["retry-after"] == "60"
+        assert client.get("/api/health").status_code == 200
+        made = client.post("/api/admin/trainings", json={}, headers=ADMIN)
+        assert made.status_code == 422, made.text  # an admin write is not counted
     seen = sum(_app_saw_posts(server) for server in servers)
     assert seen == 4, seen
 
@@ -131,55 +143,28 @@ def _app_saw_posts(server: Server) -> int:
 
 def test_rolling_restart_under_load_loses_nothing(
         built_site: Path, tmp_path: Path, pg_cluster: Cluster) -> None:
-    nginx = _need("nginx")
     url = pg_cluster.new_database()
-    ports = [free_port(), free_port()]
-    servers = [Server(built_site, tmp_path / f"data-{port}", port=port,
-                      args=["--forwarded-allow-ips", "127.0.0.1"],
-                      env={"PORTAL_DATABASE_URL": url, "PORTAL_ALLOWED_HOSTS": HOST,
-                           "PORTAL_ADMIN_TOKEN": ADMIN_TOKEN})
-               for port in ports]
-    http_port, https_port = free_port(), free_port()
-    conf = render_nginx(tmp_path, http_port, https_port, ports[0], built_site)
-    _two_upstreams(conf, *ports)
-    check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf)],
-                           capture_output=True, text=True, timeout=60, check=False)
-    assert check.returncode == 0, check.stderr
-    proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"https://127.0.0.1:{https_port}"
-    host = {"Host": f"{HOST}:{https_port}", "Origin": f"https://{HOST}:{https_port}"}
     answers: list[int] = []
     stop = threading.Event()
-    try:
-        for server in servers:
-            server.start()
-        with httpx.Client(base_url=base, headers=host, verify=False, timeout=10) as client:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if client.get("/api/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "nginx did not start"
-                time.sleep(0.05)
-            session = make_session(client, capacity=5000)  # type: ignore[arg-type]
+    with _behind_nginx(built_site, tmp_path, url) as (servers, base, host), httpx.Client(
+            base_url=base, headers=host, verify=False, timeout=10) as client:
+        session = make_session(client, capacity=5000)  # type: ignore[arg-type]
 
-            def load() -> None:
-                n = 0
-                with httpx.Client(base_url=base, headers=host, verify=False, timeout=10) as c:
-                    while not stop.is_set():
-                        n += 1
-                        body = check_in_body(session, phone=f"139{n:08d}")
-                        # Not answered (a transport error) is allowed: the client tries again.
-                        with contextlib.suppress(httpx.TransportError):
-                            answers.append(c.post(f"/api/trainings/{session['id']}/attendance",
-                                                  json=body).status_code)
-                        time.sleep(0.01)
+        def load() -> None:
+            n = 0
+            with httpx.Client(base_url=base, headers=host, verify=False, timeout=10) as c:
+                while not stop.is_set():
+                    n += 1
+                    body = check_in_body(session, phone=f"139{n:08d}")
+                    # Not answered (a transport error) is allowed: the client tries again.
+                    with contextlib.suppress(httpx.TransportError):
+                        answers.append(c.post(f"/api/trainings/{session['id']}/attendance",
+                                              json=body).status_code)
+                    time.sleep(0.01)
 
-            worker = threading.Thread(target=load)
-            worker.start()
+        worker = threading.Thread(target=load)
+        worker.start()
+        try:
             time.sleep(1)
             for server in servers:  # the rolling restart, one instance at a time
                 server.stop()
@@ -188,15 +173,10 @@ def test_rolling_restart_under_load_loses_nothing(
                 # nginx keeps a failed server out for fail_timeout even once it answers again:
                 # the next instance may stop only after that (README, the rolling restart).
                 time.sleep(FAIL_TIMEOUT + 1)
+        finally:
             stop.set()
             worker.join(timeout=30)
-            assert client.get("/api/admin/trainings", headers=ADMIN).status_code == 200
-    finally:
-        stop.set()
-        proxy.terminate()
-        proxy.wait(timeout=20)
-        for server in servers:
-            server.stop()
+        assert client.get("/api/admin/trainings", headers=ADMIN).status_code == 200
     assert len(answers) > 50, answers
     assert not [code for code in answers if code >= 500], answers
     created = answers.count(201)
